@@ -1,0 +1,87 @@
+//! What JavaScript sees: one opaque handle for the worker, and pure helpers for the pages. JSON
+//! text crosses the boundary in both directions; the shapes are the protocol's (see README).
+
+use super::{chrome, BrowserPorts, OUTBOX_ALARM};
+use crate::event::EventKind;
+use crate::headers::parse_headers_text;
+use crate::retry::RetryPolicy;
+use crate::webhook::{validate_draft, WebhookDraft};
+use crate::Engine;
+use serde_json::json;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+fn install_panic_hook() {
+    console_error_panic_hook::set_once();
+}
+
+/// The running core, owned by the service worker.
+#[wasm_bindgen]
+pub struct AutoChatCore {
+    engine: Rc<Engine<BrowserPorts>>,
+}
+
+#[wasm_bindgen]
+impl AutoChatCore {
+    /// Loads the stored state, re-arms the wake-up alarm and resumes pending deliveries.
+    pub async fn start() -> Result<AutoChatCore, JsError> {
+        let manifest = chrome::get_manifest().map_err(|_| JsError::new("chrome.runtime.getManifest is unavailable"))?;
+        let version =
+            js_sys::Reflect::get(&manifest, &"version".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        let engine = Engine::start(BrowserPorts, version, RetryPolicy::default())
+            .await
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(AutoChatCore { engine })
+    }
+
+    /// Answers one protocol message (JSON text); resolves to the reply (JSON text).
+    pub fn handle(&self, message: String) -> js_sys::Promise {
+        let engine = Rc::clone(&self.engine);
+        wasm_bindgen_futures::future_to_promise(
+            async move { Ok(JsValue::from_str(&engine.handle_json(&message).await)) },
+        )
+    }
+
+    /// Called for every `chrome.alarms` alarm; acts on its own.
+    #[wasm_bindgen(js_name = onAlarm)]
+    pub fn on_alarm(&self, name: &str) {
+        if name == OUTBOX_ALARM {
+            self.engine.wake();
+        }
+    }
+}
+
+/// Validates a webhook form (the protocol's draft shape, as JSON text) with the very rules the
+/// worker applies. Returns `{valid, warnings, fields}` as JSON text.
+#[wasm_bindgen(js_name = validateWebhook)]
+pub fn validate_webhook(draft: &str) -> String {
+    let result = match serde_json::from_str::<WebhookDraft>(draft) {
+        Ok(draft) => match validate_draft(&draft) {
+            Ok(valid) => json!({ "valid": true, "warnings": valid.warnings, "fields": [] }),
+            Err(fields) => json!({ "valid": false, "warnings": [], "fields": fields }),
+        },
+        Err(e) => json!({ "valid": false, "warnings": [], "fields": [{ "field": "form", "message": e.to_string() }] }),
+    };
+    result.to_string()
+}
+
+/// Reads the Custom Headers box: `{ok: true, headers}` or `{ok: false, message}` as JSON text.
+#[wasm_bindgen(js_name = parseHeaders)]
+pub fn parse_headers(text: &str) -> String {
+    match parse_headers_text(text) {
+        Ok(headers) => json!({ "ok": true, "headers": headers }),
+        Err(message) => json!({ "ok": false, "message": message }),
+    }
+    .to_string()
+}
+
+/// The eight events with their labels and descriptions, for forms: JSON text.
+#[wasm_bindgen(js_name = eventCatalog)]
+pub fn event_catalog() -> String {
+    let events: Vec<_> = EventKind::ALL
+        .iter()
+        .map(|k| json!({ "name": k.name(), "label": k.label(), "description": k.description() }))
+        .collect();
+    serde_json::Value::Array(events).to_string()
+}

@@ -1,0 +1,34 @@
+//! Typed imports of the browser APIs the ports use. Every call that can throw is imported with
+//! `catch`, so a missing permission or API becomes an error value, not a crash.
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use web_sys::RequestInit;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = get)]
+    pub fn storage_get(keys: &JsValue) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = set)]
+    pub fn storage_set(items: &JsValue) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "alarms"], js_name = create)]
+    pub fn alarms_create(name: &str, info: &JsValue) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "alarms"], js_name = clear)]
+    pub fn alarms_clear(name: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getManifest)]
+    pub fn get_manifest() -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    pub fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
+
+    /// The global `fetch`, so it works in a worker as well as in a page.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    pub fn fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(catch, js_name = setTimeout)]
+    pub fn set_timeout(callback: &Function, ms: i32) -> Result<JsValue, JsValue>;
+}

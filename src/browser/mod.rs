@@ -1,0 +1,118 @@
+//! The browser side of the ports: `chrome.storage.local`, `fetch`, `chrome.alarms`, `Date.now`
+//! and `crypto.getRandomValues`, all bound to the global scope so they work in the service worker.
+
+mod api;
+mod chrome;
+
+use crate::ports::{Clock, Http, HttpOutcome, HttpRequest, Random, Runtime, Storage, Task};
+use crate::time::Millis;
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect, Response, ResponseType};
+
+/// The alarm that wakes the worker for due deliveries.
+pub const OUTBOX_ALARM: &str = "autochat.outbox";
+
+/// The ports as the extension's service worker provides them.
+pub struct BrowserPorts;
+
+impl Http for BrowserPorts {
+    async fn send(&self, request: HttpRequest) -> HttpOutcome {
+        match fetch(&request).await {
+            Ok(response) if response.type_() == ResponseType::Opaqueredirect => HttpOutcome::Redirected,
+            Ok(response) if (300..400).contains(&response.status()) => HttpOutcome::Redirected,
+            Ok(response) => HttpOutcome::Response {
+                status: response.status(),
+                retry_after: response.headers().get("retry-after").ok().flatten(),
+            },
+            Err(error) if error_name(&error).as_deref() == Some("TimeoutError") => HttpOutcome::TimedOut,
+            Err(error) => HttpOutcome::NetworkError(error_message(&error)),
+        }
+    }
+}
+
+async fn fetch(request: &HttpRequest) -> Result<Response, JsValue> {
+    let headers = Headers::new()?;
+    for (name, value) in &request.headers {
+        headers.append(name, value)?;
+    }
+    let init = RequestInit::new();
+    init.set_method(request.method.as_str());
+    init.set_headers(&headers);
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(u32::try_from(request.timeout_ms).unwrap_or(u32::MAX))));
+    if let Some(body) = &request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let response = JsFuture::from(chrome::fetch(&request.url, &init)?).await?;
+    response.dyn_into::<Response>()
+}
+
+fn error_name(error: &JsValue) -> Option<String> {
+    Reflect::get(error, &"name".into()).ok()?.as_string()
+}
+
+fn error_message(error: &JsValue) -> String {
+    Reflect::get(error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{error:?}"))
+}
+
+impl Storage for BrowserPorts {
+    async fn read(&self, keys: &[&str]) -> Result<Vec<Option<String>>, String> {
+        let list: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+        let found = JsFuture::from(chrome::storage_get(&list).map_err(|e| error_message(&e))?)
+            .await
+            .map_err(|e| error_message(&e))?;
+        Ok(keys.iter().map(|k| Reflect::get(&found, &JsValue::from_str(k)).ok().and_then(|v| v.as_string())).collect())
+    }
+
+    async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String> {
+        let items = Object::new();
+        for (key, value) in &entries {
+            Reflect::set(&items, &JsValue::from_str(key), &JsValue::from_str(value)).map_err(|e| error_message(&e))?;
+        }
+        JsFuture::from(chrome::storage_set(&items).map_err(|e| error_message(&e))?)
+            .await
+            .map_err(|e| error_message(&e))?;
+        Ok(())
+    }
+}
+
+impl Clock for BrowserPorts {
+    fn now(&self) -> Millis {
+        Millis(js_sys::Date::now() as u64)
+    }
+}
+
+impl Random for BrowserPorts {
+    fn fill(&self, buf: &mut [u8]) {
+        // Never fails for buffers under 64 KiB; on failure the bytes stay zero and ids would
+        // collide only with other failures, which is preferable to losing the event.
+        let _ = chrome::get_random_values(buf);
+    }
+}
+
+impl Runtime for BrowserPorts {
+    fn spawn(&self, task: Task) {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+
+    async fn sleep(&self, ms: u64) {
+        let delay = i32::try_from(ms).unwrap_or(i32::MAX);
+        let promise = Promise::new(&mut |resolve, _| {
+            let _ = chrome::set_timeout(&resolve, delay);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    fn arm_alarm(&self, at: Option<Millis>) {
+        let _ = match at {
+            Some(at) => {
+                let info = Object::new();
+                let _ = Reflect::set(&info, &"when".into(), &JsValue::from_f64(at.0 as f64));
+                chrome::alarms_create(OUTBOX_ALARM, &info)
+            }
+            None => chrome::alarms_clear(OUTBOX_ALARM).map(drop),
+        };
+    }
+}

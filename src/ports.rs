@@ -1,0 +1,96 @@
+//! The ports: everything the core needs from the outside world, as small traits.
+//!
+//! The browser implements them in [`crate::browser`] (wasm only); [`crate::testing`] has in-memory
+//! twins with a manual clock and scripted HTTP, so every rule is tested natively and exactly.
+//! The core is single-threaded (a service worker has one thread), hence no `Send` bounds.
+#![allow(async_fn_in_trait)] // Implemented only inside this crate, on one thread: no Send bound needed.
+
+use crate::time::Millis;
+use crate::webhook::Method;
+use std::future::Future;
+use std::pin::Pin;
+
+/// One HTTP request, fully built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// The absolute URL (for GET, with the envelope in the query).
+    pub url: String,
+    /// Every header, custom ones included.
+    pub headers: Vec<(String, String)>,
+    /// The body; `None` for GET.
+    pub body: Option<String>,
+    /// Abort the request after this long.
+    pub timeout_ms: u64,
+}
+
+/// How an attempt ended, as far as the network is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpOutcome {
+    /// The endpoint answered.
+    Response {
+        /// The HTTP status.
+        status: u16,
+        /// The `Retry-After` header, when present.
+        retry_after: Option<String>,
+    },
+    /// The endpoint answered with a redirect, which is not followed.
+    Redirected,
+    /// No answer within the timeout; the request was aborted.
+    TimedOut,
+    /// No connection (refused, DNS, TLS, offline, CORS); the text is the browser's.
+    NetworkError(String),
+}
+
+/// Sends requests.
+pub trait Http {
+    /// Sends `request`, aborting it after its timeout. Never fails: every ending is an outcome.
+    async fn send(&self, request: HttpRequest) -> HttpOutcome;
+}
+
+/// Persistent key-value storage holding JSON text (`chrome.storage.local`).
+pub trait Storage {
+    /// Reads keys; a missing key reads as `None`.
+    async fn read(&self, keys: &[&str]) -> Result<Vec<Option<String>>, String>;
+    /// Writes every entry in one operation.
+    async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String>;
+}
+
+/// The current time.
+pub trait Clock {
+    /// Now.
+    fn now(&self) -> Millis;
+}
+
+/// Randomness for ids and jitter.
+pub trait Random {
+    /// Fills `buf` with random bytes.
+    fn fill(&self, buf: &mut [u8]);
+
+    /// A number in `[0, 1)`.
+    fn unit(&self) -> f64 {
+        let mut b = [0u8; 4];
+        self.fill(&mut b);
+        f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0)
+    }
+}
+
+/// A task the runtime runs to completion in the background.
+pub type Task = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Background work and wake-ups.
+pub trait Runtime {
+    /// Runs `task` concurrently with the caller.
+    fn spawn(&self, task: Task);
+    /// Completes after `ms` milliseconds, if the worker lives that long (short waits only).
+    async fn sleep(&self, ms: u64);
+    /// Arms the persistent wake-up (`chrome.alarms`) for `at`, or clears it with `None`. It fires
+    /// even when the worker was stopped meanwhile, and calls [`crate::Engine::wake`].
+    fn arm_alarm(&self, at: Option<Millis>);
+}
+
+/// Everything the engine needs, implemented by one type per platform.
+pub trait Ports: Http + Storage + Clock + Random + Runtime + 'static {}
+
+impl<T: Http + Storage + Clock + Random + Runtime + 'static> Ports for T {}

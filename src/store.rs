@@ -1,0 +1,107 @@
+//! The persisted documents and their schema versions.
+//!
+//! Two keys in `chrome.storage.local`, each a JSON document with a `schemaVersion`:
+//! `autochat.registry` (the webhooks and the global switch) and `autochat.outbox` (pending
+//! deliveries). A later release that changes a document adds a migration step here. A document
+//! from a newer release is never overwritten, and a document that cannot be read is kept under a
+//! backup key before the core starts afresh, so nothing a user saved is silently lost.
+
+use crate::outbox::Outbox;
+use crate::registry::Registry;
+use crate::Error;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// Storage key of the registry document.
+pub const REGISTRY_KEY: &str = "autochat.registry";
+/// Storage key of the outbox document.
+pub const OUTBOX_KEY: &str = "autochat.outbox";
+/// The schema version this build writes and the newest it reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Versioned<T> {
+    schema_version: u32,
+    #[serde(flatten)]
+    document: T,
+}
+
+/// A document read from storage.
+#[derive(Debug, PartialEq)]
+pub struct Loaded<T> {
+    /// The document (the default when missing or unreadable).
+    pub value: T,
+    /// When the stored text could not be read: the backup key and the text to keep there.
+    pub backup: Option<(String, String)>,
+}
+
+/// Reads a stored document, migrating older versions.
+pub fn decode<T: DeserializeOwned + Default>(key: &str, text: Option<&str>, now_ms: u64) -> Result<Loaded<T>, Error> {
+    let Some(text) = text else {
+        return Ok(Loaded { value: T::default(), backup: None });
+    };
+    let unreadable =
+        || Loaded { value: T::default(), backup: Some((format!("{key}.unreadable.{now_ms}"), text.to_string())) };
+    let Ok(raw) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Ok(unreadable());
+    };
+    match raw.get("schemaVersion").and_then(serde_json::Value::as_u64) {
+        Some(v) if v > u64::from(SCHEMA_VERSION) => {
+            Err(Error::NewerSchema { found: u32::try_from(v).unwrap_or(u32::MAX), supported: SCHEMA_VERSION })
+        }
+        Some(_) => Ok(serde_json::from_value::<Versioned<T>>(raw)
+            .map(|v| Loaded { value: v.document, backup: None })
+            .unwrap_or_else(|_| unreadable())),
+        None => Ok(unreadable()),
+    }
+}
+
+/// The stored text of a document at the current version.
+pub fn encode<T: Serialize>(document: &T) -> String {
+    serde_json::to_string(&Versioned { schema_version: SCHEMA_VERSION, document }).unwrap_or_default()
+}
+
+/// Reads the registry document.
+pub fn decode_registry(text: Option<&str>, now_ms: u64) -> Result<Loaded<Registry>, Error> {
+    decode(REGISTRY_KEY, text, now_ms)
+}
+
+/// Reads the outbox document.
+pub fn decode_outbox(text: Option<&str>, now_ms: u64) -> Result<Loaded<Outbox>, Error> {
+    decode(OUTBOX_KEY, text, now_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_documents_start_empty_with_webhooks_globally_on() {
+        let r = decode_registry(None, 0).expect("fine");
+        assert!(r.value.webhooks.is_empty() && r.value.webhooks_enabled && r.backup.is_none());
+    }
+
+    #[test]
+    fn documents_round_trip_with_their_version() {
+        let reg = Registry { webhooks_enabled: false, webhooks: vec![] };
+        let text = encode(&reg);
+        assert_eq!(text, r#"{"schemaVersion":1,"webhooksEnabled":false,"webhooks":[]}"#);
+        assert_eq!(decode_registry(Some(&text), 0).expect("fine").value, reg);
+    }
+
+    #[test]
+    fn a_newer_document_is_refused_and_not_overwritten() {
+        let err = decode_registry(Some(r#"{"schemaVersion":2,"webhooks":[]}"#), 0).expect_err("newer");
+        assert_eq!(err, Error::NewerSchema { found: 2, supported: 1 });
+    }
+
+    #[test]
+    fn an_unreadable_document_is_backed_up_before_starting_afresh() {
+        for text in ["{not json", r#"{"webhooks":[]}"#, r#"{"schemaVersion":1,"webhooks":"x"}"#] {
+            let r = decode_registry(Some(text), 42).expect("recovers");
+            assert!(r.value.webhooks.is_empty());
+            assert_eq!(r.backup, Some(("autochat.registry.unreadable.42".to_string(), text.to_string())));
+        }
+    }
+}

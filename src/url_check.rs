@@ -1,0 +1,233 @@
+//! Webhook URL validation: an absolute `http`/`https` URL with a host, nothing else.
+//!
+//! Hand-written rather than pulled from the `url` crate: the rules are few, and the crate's Unicode
+//! tables would more than double the shipped wasm. Non-ASCII host names are accepted as typed; the
+//! browser converts them to punycode when it sends.
+
+/// The longest URL accepted. Browsers take more, but no webhook endpoint needs it.
+pub const MAX_URL_LEN: usize = 2048;
+
+/// The two schemes a webhook can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Plain HTTP: allowed, but flagged unless the host is this machine.
+    Http,
+    /// HTTPS.
+    Https,
+}
+
+/// A URL that passed validation, with the parts the rest of the core needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedUrl {
+    /// The URL as the user typed it, surrounding white space removed.
+    pub url: String,
+    /// Its scheme.
+    pub scheme: Scheme,
+    /// Its host, lower-cased; IPv6 literals keep their brackets.
+    pub host: String,
+    /// Its explicit port, if any.
+    pub port: Option<u16>,
+}
+
+impl CheckedUrl {
+    /// True when the host is this machine (`localhost`, `127.x.x.x`, `[::1]`).
+    pub fn is_local(&self) -> bool {
+        is_local_host(&self.host)
+    }
+
+    /// The match pattern that grants the extension this URL's origin, e.g. `https://hooks.slack.com/*`
+    /// (match patterns cover every port of a host).
+    pub fn origin_pattern(&self) -> String {
+        let scheme = match self.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        };
+        format!("{scheme}://{}/*", self.host)
+    }
+}
+
+/// True for host names that always mean this machine.
+pub fn is_local_host(host: &str) -> bool {
+    host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || is_loopback_v4(host)
+}
+
+fn is_loopback_v4(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4 && parts[0] == "127" && parts.iter().all(|p| p.parse::<u8>().is_ok())
+}
+
+/// Checks `input` and explains the first problem in words a user can act on.
+pub fn check_url(input: &str) -> Result<CheckedUrl, String> {
+    let url = input.trim();
+    if url.is_empty() {
+        return Err("Enter the URL of your webhook endpoint, e.g. https://hooks.slack.com/services/…".into());
+    }
+    if url.len() > MAX_URL_LEN {
+        return Err(format!("The URL is too long ({} characters); the limit is {MAX_URL_LEN}.", url.len()));
+    }
+    let (scheme, rest) = split_scheme(url)?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    if authority.contains('@') {
+        return Err("Remove the user name or password from the URL; put credentials in a custom header such as Authorization instead.".into());
+    }
+    let (host, port) = split_port(authority)?;
+    let host = check_host(host)?;
+    if let Some(c) = tail.chars().find(|c| c.is_whitespace() || c.is_control() || *c == '\\') {
+        let what = if c == ' ' { "a space".to_string() } else { format!("the character {c:?}") };
+        return Err(format!("The URL contains {what}; encode it (a space is %20) or remove it."));
+    }
+    Ok(CheckedUrl { url: url.to_string(), scheme, host, port })
+}
+
+fn split_scheme(url: &str) -> Result<(Scheme, &str), String> {
+    let full_url_hint = "Enter a full URL starting with https://, e.g. https://hooks.slack.com/services/…";
+    let Some(colon) = url.find(':') else {
+        return Err(full_url_hint.into());
+    };
+    let scheme = &url[..colon];
+    let is_scheme_like = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme_like {
+        return Err(full_url_hint.into());
+    }
+    let parsed = match scheme.to_ascii_lowercase().as_str() {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        other
+            if url[colon..].starts_with("://")
+                || matches!(
+                    other,
+                    "javascript" | "data" | "file" | "blob" | "mailto" | "about" | "chrome" | "chrome-extension"
+                ) =>
+        {
+            return Err(format!("Only http:// and https:// URLs can receive webhooks, not {other}:"));
+        }
+        // `localhost:8080/hook` reads as scheme "localhost"; the user most likely left out the scheme.
+        _ => return Err(full_url_hint.into()),
+    };
+    url[colon + 1..].strip_prefix("//").map(|rest| (parsed, rest)).ok_or_else(|| full_url_hint.into())
+}
+
+fn split_port(authority: &str) -> Result<(&str, Option<u16>), String> {
+    // An IPv6 literal has colons of its own; its port follows the closing bracket.
+    let port_colon = if authority.starts_with('[') {
+        authority.find(']').and_then(|close| authority[close..].find(':').map(|c| close + c))
+    } else {
+        authority.rfind(':')
+    };
+    let Some(colon) = port_colon else {
+        return Ok((authority, None));
+    };
+    let digits = &authority[colon + 1..];
+    match digits.parse::<u16>() {
+        Ok(port) if port > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => Ok((&authority[..colon], Some(port))),
+        _ => Err(format!("The port \"{digits}\" is not valid; use a number from 1 to 65535.")),
+    }
+}
+
+fn check_host(host: &str) -> Result<String, String> {
+    if host.is_empty() {
+        return Err("The URL has no host name; it should look like https://example.com/path.".into());
+    }
+    if let Some(inner) = host.strip_prefix('[') {
+        let ok = inner
+            .strip_suffix(']')
+            .is_some_and(|v6| v6.contains(':') && v6.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.'));
+        return if ok {
+            Ok(host.to_ascii_lowercase())
+        } else {
+            Err(format!("\"{host}\" is not a valid IPv6 address."))
+        };
+    }
+    if host.len() > 253 {
+        return Err("The host name is too long (more than 253 characters).".into());
+    }
+    let labels_ok = host.trim_end_matches('.').split('.').all(|label| {
+        !label.is_empty()
+            && label.chars().count() <= 63
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    });
+    if !labels_ok {
+        return Err(format!("\"{host}\" is not a valid host name."));
+    }
+    Ok(host.to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_endpoints_users_paste() {
+        for (url, host, port) in [
+            ("https://hooks.slack.com/services/T000/B000/XXXX", "hooks.slack.com", None),
+            ("https://discord.com/api/webhooks/123/abc-DEF_ghi", "discord.com", None),
+            ("https://hooks.zapier.com/hooks/catch/1/abc/", "hooks.zapier.com", None),
+            ("https://maker.ifttt.com/trigger/ev/with/key/k?x=1#frag", "maker.ifttt.com", None),
+            ("  HTTPS://API.Example.com:8443  ", "api.example.com", Some(8443)),
+            ("http://127.0.0.1:5000/hook", "127.0.0.1", Some(5000)),
+            ("http://[::1]:9000/x", "[::1]", Some(9000)),
+            ("https://bücher.example/hook", "bücher.example", None),
+        ] {
+            let c = check_url(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!((c.host.as_str(), c.port), (host, port), "{url}");
+            assert_eq!(c.url, url.trim());
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_http_url_with_a_reason() {
+        for (url, says) in [
+            ("", "Enter the URL"),
+            ("httpfoo", "full URL"),
+            ("hooks.slack.com/services/x", "full URL"),
+            ("localhost:8080/hook", "full URL"),
+            ("/relative/path", "full URL"),
+            ("http:/one-slash.com", "full URL"),
+            ("http:example.com", "full URL"),
+            ("javascript:alert(1)", "not javascript:"),
+            ("data:text/plain,hi", "not data:"),
+            ("file:///etc/passwd", "not file:"),
+            ("ftp://example.com/x", "not ftp:"),
+            ("https://", "no host"),
+            ("https:///path", "no host"),
+            ("https://user:pw@example.com/", "credentials"),
+            ("https://exa mple.com/", "not a valid host"),
+            ("https://example..com/", "not a valid host"),
+            ("https://example.com:0/", "port"),
+            ("https://example.com:99999/", "port"),
+            ("https://example.com:/", "port"),
+            ("https://example.com:80a/", "port"),
+            ("https://[zz::1]/", "IPv6"),
+            ("https://example.com/a b", "a space"),
+            ("https://example.com/a\\b", "character"),
+        ] {
+            let err = check_url(url).expect_err(url);
+            assert!(err.contains(says), "{url:?} said {err:?}, expected {says:?}");
+        }
+        let long = format!("https://example.com/{}", "a".repeat(MAX_URL_LEN));
+        assert!(check_url(&long).expect_err("too long").contains("too long"));
+    }
+
+    #[test]
+    fn knows_local_hosts_and_origin_patterns() {
+        let local = [
+            "http://localhost:3000/",
+            "http://127.0.0.1/",
+            "http://127.9.8.7:1/",
+            "http://[::1]/",
+            "http://app.localhost/",
+        ];
+        for url in local {
+            assert!(check_url(url).expect("valid").is_local(), "{url}");
+        }
+        for url in ["http://example.com/", "http://127.0.0.1.example.com/", "http://10.0.0.1/"] {
+            assert!(!check_url(url).expect("valid").is_local(), "{url}");
+        }
+        assert_eq!(
+            check_url("https://Hooks.Slack.com:444/x").expect("valid").origin_pattern(),
+            "https://hooks.slack.com/*"
+        );
+    }
+}
