@@ -1,0 +1,44 @@
+// AutoChat's service worker: listeners and forwarding only. Every decision is made by the wasm
+// core (src/); this file registers the listeners synchronously in the worker's first turn, starts
+// the core once, and hands it every message, alarm and start-up.
+import init, { AutoChatCore } from '../pkg/autochat.js';
+
+let core = null;
+
+/** Starts the core once per worker life; every listener awaits this same promise. */
+function ready() {
+  core ??= init({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') })
+    .then(() => AutoChatCore.start())
+    .catch((error) => {
+      core = null; // let the next event try again rather than keep a dead promise
+      throw error;
+    });
+  return core;
+}
+
+function failure(error) {
+  const message = error instanceof Error ? error.message : String(error);
+  return { error: { code: 'internal', message: `AutoChat's core could not start: ${message}` } };
+}
+
+chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+  ready()
+    .then((c) => c.handle(JSON.stringify(message)))
+    .then((reply) => sendResponse(JSON.parse(reply)), (error) => sendResponse(failure(error)));
+  return true; // the reply is sent asynchronously
+});
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  ready().then((c) => c.onAlarm(alarm.name), (error) => console.error('AutoChat:', error));
+});
+
+// Alarms may not survive a browser restart: starting the core re-arms them and resumes the outbox.
+chrome.runtime.onStartup.addListener(() => {
+  ready().catch((error) => console.error('AutoChat:', error));
+});
+chrome.runtime.onInstalled.addListener(() => {
+  ready().catch((error) => console.error('AutoChat:', error));
+});
+
+// Every worker start (after an idle stop, too) resumes pending deliveries.
+ready().catch((error) => console.error('AutoChat:', error));

@@ -1,0 +1,141 @@
+// Shared pieces of the end-to-end suite: a recording HTTP receiver on 127.0.0.1, and a Chromium
+// with the built extension loaded from dist/.
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST = path.join(ROOT, 'dist');
+export const ARTIFACTS = path.join(ROOT, 'tests/e2e/artifacts');
+
+/**
+ * A webhook receiver that records every request. The path picks the answer:
+ *   /ok/…                  200
+ *   /status/CODE/…         always CODE
+ *   /flaky/N/…             503 for the first N requests to that exact path, then 200
+ *   /retry-after/S/…       503 with `Retry-After: S` the first time, then 200
+ *   /hang/…                never answers (the connection's close is recorded)
+ */
+export async function startReceiver() {
+  const requests = [];
+  const seen = new Map();
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url, 'http://127.0.0.1');
+      const entry = {
+        method: req.method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+        closedAt: null,
+      };
+      entry.json = parseJson(entry.body);
+      requests.push(entry);
+      const count = (seen.get(url.pathname) ?? 0) + 1;
+      seen.set(url.pathname, count);
+      const [, kind, arg] = url.pathname.split('/');
+      if (kind === 'hang') {
+        res.on('close', () => { entry.closedAt = Date.now(); });
+        return;
+      }
+      let status = 200;
+      const headers = { 'content-type': 'application/json' };
+      if (kind === 'status') status = Number(arg);
+      if (kind === 'flaky' && count <= Number(arg)) status = 503;
+      if (kind === 'retry-after' && count === 1) { status = 503; headers['retry-after'] = arg; }
+      res.writeHead(status, headers).end(JSON.stringify({ status }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    base,
+    requests,
+    to: (prefix) => requests.filter((r) => r.path.startsWith(prefix)),
+    clear: () => { requests.length = 0; seen.clear(); },
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+function parseJson(text) {
+  try { return JSON.parse(text); } catch { return null; }
+}
+
+/** A port on 127.0.0.1 with nothing listening: connections are refused. */
+export async function deadPort() {
+  const server = http.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Launches Chromium with dist/ loaded; `profile` reuses a user-data dir (a browser restart). */
+export async function launch({ profile, colorScheme = 'light' } = {}) {
+  const userDataDir = profile ?? fs.mkdtempSync(path.join(os.tmpdir(), 'autochat-profile-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    colorScheme,
+    args: [
+      `--disable-extensions-except=${DIST}`,
+      `--load-extension=${DIST}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+  let [worker] = context.serviceWorkers();
+  worker ??= await context.waitForEvent('serviceworker', { timeout: 15_000 });
+  const extensionId = new URL(worker.url()).host;
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extensionId}/options/options.html`);
+  const extension = {
+    context,
+    page,
+    userDataDir,
+    extensionId,
+    url: (p) => `chrome-extension://${extensionId}/${p}`,
+    /** Sends one protocol command from an extension page, as the popup does; returns the raw reply. */
+    send: (command) => page.evaluate((c) => chrome.runtime.sendMessage(c), command),
+    /** Sends a command and returns its value, failing the test on an error reply. */
+    async call(command) {
+      const reply = await extension.send(command);
+      if (!reply || !('value' in reply)) throw new Error(`${command.type} failed: ${JSON.stringify(reply)}`);
+      return reply.value;
+    },
+    /** Stops the extension's service worker, as Chrome does when it is idle. */
+    async stopWorker() {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      await cdp.detach();
+    },
+    close: () => context.close(),
+  };
+  return extension;
+}
+
+/** Polls `check` until it returns a truthy value or `timeout` ms pass. */
+export async function waitFor(check, { timeout = 10_000, interval = 50, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
