@@ -122,6 +122,16 @@ export async function launch({ profile, colorScheme = 'light' } = {}) {
       await cdp.send('ServiceWorker.stopAllWorkers');
       await cdp.detach();
     },
+    /** Leaves a mark in the running worker's memory; a stopped and restarted worker lacks it. */
+    async markWorker() {
+      const [worker] = context.serviceWorkers();
+      await worker.evaluate(() => { globalThis.autochatTestMark = true; });
+    },
+    /** True when the worker running now is not the one that was marked. */
+    async workerWasRestarted() {
+      const [worker] = context.serviceWorkers();
+      return !(await worker.evaluate(() => globalThis.autochatTestMark === true));
+    },
     close: () => context.close(),
   };
   return extension;
