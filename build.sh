@@ -74,7 +74,7 @@ ensure_chromium() {
     [ "$(id -u)" = 0 ] || die "Chromium is needed for the end-to-end tests: sudo apt-get install chromium (or set CHROMIUM=/path/to/chrome)"
     say "Installing Chromium from Debian's packages"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
   fi
 }
 

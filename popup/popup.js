@@ -1,29 +1,57 @@
-// The popup's webhook summary and global switch. Figures come from the core; this file only
-// renders them (as text) and forwards clicks.
-import { listWebhooks, setWebhooksEnabled } from './client.js';
+// The popup: status at a glance, the Settings view, and the Webhook Manager in a modal dialog.
+import * as client from './client.js';
+import { $ } from './dom.js';
+import { createManager } from './manager.js';
+import { showSummary, wireGlobalSwitch } from './summary.js';
 
-const $ = (id) => document.getElementById(id);
+const manager = createManager($('manager-root'), { idPrefix: 'popup' });
 
 async function render() {
+  let list;
   try {
-    const list = await listWebhooks();
-    $('webhooks-enabled').checked = list.webhooksEnabled;
-    $('count-configured').textContent = `${list.webhooks.length} / ${list.limit}`;
-    $('count-enabled').textContent = String(list.enabledCount);
-    $('success-rate').textContent = list.successRate === null ? '–' : `${Math.round(list.successRate)}%`;
+    list = await client.listWebhooks();
   } catch (error) {
-    $('message').textContent = error.message;
+    $('settings-status').textContent = error.message;
+    $('home-webhooks-summary').textContent = error.message;
+    return;
   }
+  showSummary(list);
+  const n = list.webhooks.length;
+  $('home-webhooks-summary').textContent = n === 0
+    ? 'No webhooks yet. Open ⚙️ Settings to connect Slack, Discord, Zapier, IFTTT or your own API.'
+    : `${list.enabledCount} of ${n} webhook${n === 1 ? '' : 's'} enabled${list.webhooksEnabled ? '' : ' — webhooks are switched off'}.`;
 }
 
-$('webhooks-enabled').addEventListener('change', async (event) => {
-  try {
-    await setWebhooksEnabled(event.target.checked);
-  } catch (error) {
-    $('message').textContent = error.message;
-  }
-  render();
-});
-$('manage').addEventListener('click', () => chrome.runtime.openOptionsPage());
+function showView(settings) {
+  $('home-view').hidden = settings;
+  $('settings-view').hidden = !settings;
+  $('open-settings').hidden = settings;
+  $('close-settings').hidden = !settings;
+  (settings ? $('close-settings') : $('open-settings')).focus();
+}
 
+$('open-settings').addEventListener('click', () => showView(true));
+$('close-settings').addEventListener('click', () => showView(false));
+$('open-options').addEventListener('click', () => chrome.runtime.openOptionsPage());
+wireGlobalSwitch('settings-status', render);
+
+const dialog = $('manager-dialog');
+let opener = null;
+$('manage-webhooks').addEventListener('click', async (event) => {
+  opener = event.currentTarget;
+  await manager.refresh();
+  dialog.showModal(); // modal: the page behind is inert, Esc closes
+  manager.focus();
+});
+$('close-manager').addEventListener('click', () => dialog.close());
+dialog.addEventListener('close', () => {
+  render();
+  opener?.focus();
+});
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && changes['autochat.registry']) render();
+});
+
+if (location.hash === '#settings') showView(true);
 render();

@@ -91,6 +91,20 @@ impl Millis {
     }
 }
 
+/// How long ago `then` was, in words for the statistics ("just now", "5 min ago", "3 days ago").
+pub fn describe_age(then: Millis, now: Millis) -> String {
+    let secs = now.since(then) / 1000;
+    match secs {
+        0..=44 => "just now".into(),
+        45..=89 => "1 min ago".into(),
+        90..=3_599 => format!("{} min ago", (secs + 30) / 60),
+        3_600..=5_399 => "1 hour ago".into(),
+        5_400..=86_399 => format!("{} hours ago", (secs + 1_800) / 3_600),
+        86_400..=172_799 => "yesterday".into(),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 fn valid_civil(y: u64, m: u64, d: u64) -> bool {
@@ -172,6 +186,22 @@ mod tests {
         assert_eq!(Millis::parse_http_date("Sun, 06 Nov 1994 08:49:37"), None);
         assert_eq!(Millis::parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
         assert_eq!(Millis::parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"), None);
+    }
+
+    #[test]
+    fn ages_read_naturally() {
+        let now = Millis(10_000_000_000);
+        let ago = |s: u64| describe_age(Millis(now.0 - s * 1000), now);
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(44), "just now");
+        assert_eq!(ago(60), "1 min ago");
+        assert_eq!(ago(5 * 60), "5 min ago");
+        assert_eq!(ago(59 * 60), "59 min ago");
+        assert_eq!(ago(3_600), "1 hour ago");
+        assert_eq!(ago(5 * 3_600), "5 hours ago");
+        assert_eq!(ago(30 * 3_600), "yesterday");
+        assert_eq!(ago(3 * 86_400), "3 days ago");
+        assert_eq!(describe_age(Millis(now.0 + 5_000), now), "just now", "a clock that moved back is not the future");
     }
 
     #[test]

@@ -5,6 +5,8 @@ use super::{chrome, BrowserPorts, OUTBOX_ALARM};
 use crate::event::EventKind;
 use crate::headers::parse_headers_text;
 use crate::retry::RetryPolicy;
+use crate::time::{self, Millis};
+use crate::url_check::check_url;
 use crate::webhook::{validate_draft, WebhookDraft};
 use crate::Engine;
 use serde_json::json;
@@ -53,12 +55,20 @@ impl AutoChatCore {
 }
 
 /// Validates a webhook form (the protocol's draft shape, as JSON text) with the very rules the
-/// worker applies. Returns `{valid, warnings, fields}` as JSON text.
+/// worker applies. Returns `{valid, warnings, fields, originPattern, needsPermission}` as JSON text:
+/// `originPattern` is the host permission the URL needs, and `needsPermission` is false for this
+/// machine, which the manifest grants up front.
 #[wasm_bindgen(js_name = validateWebhook)]
 pub fn validate_webhook(draft: &str) -> String {
     let result = match serde_json::from_str::<WebhookDraft>(draft) {
         Ok(draft) => match validate_draft(&draft) {
-            Ok(valid) => json!({ "valid": true, "warnings": valid.warnings, "fields": [] }),
+            Ok(valid) => json!({
+                "valid": true,
+                "warnings": valid.warnings,
+                "fields": [],
+                "originPattern": valid.url.origin_pattern(),
+                "needsPermission": !valid.url.is_local(),
+            }),
             Err(fields) => json!({ "valid": false, "warnings": [], "fields": fields }),
         },
         Err(e) => json!({ "valid": false, "warnings": [], "fields": [{ "field": "form", "message": e.to_string() }] }),
@@ -74,6 +84,19 @@ pub fn parse_headers(text: &str) -> String {
         Err(message) => json!({ "ok": false, "message": message }),
     }
     .to_string()
+}
+
+/// The host permission a stored webhook URL needs (`https://host/*`), or `null` when the URL is
+/// not valid or is on this machine (granted by the manifest).
+#[wasm_bindgen(js_name = originPattern)]
+pub fn origin_pattern(url: &str) -> Option<String> {
+    check_url(url).ok().filter(|u| !u.is_local()).map(|u| u.origin_pattern())
+}
+
+/// "5 min ago" for an RFC 3339 time, as the statistics show it; empty for an unreadable time.
+#[wasm_bindgen(js_name = describeAge)]
+pub fn describe_age(rfc3339: &str, now_ms: f64) -> String {
+    Millis::parse_rfc3339(rfc3339).map(|then| time::describe_age(then, Millis(now_ms as u64))).unwrap_or_default()
 }
 
 /// The eight events with their labels and descriptions, for forms: JSON text.

@@ -1,0 +1,21 @@
+// A tiny element builder. Text is always set as text (never parsed as HTML), so user data such as a
+// webhook's name can contain any characters.
+
+/**
+ * el('button', { type: 'button', class: 'x', onclick: fn, 'aria-label': '…' }, 'text', childNode)
+ * Attributes named on* become listeners; `dataset` is an object; children are strings or nodes.
+ */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (name === 'dataset') Object.assign(node.dataset, value);
+    else if (name === 'class') node.className = value;
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+export const $ = (id) => document.getElementById(id);

@@ -1,0 +1,26 @@
+// The webhook summary shown in the popup's settings and on the options page: the global switch and
+// the figures the core derives (configured, enabled, overall success rate).
+import * as client from './client.js';
+import { $ } from './dom.js';
+
+/** Fills the summary elements from a `listWebhooks` value. */
+export function showSummary(list) {
+  $('webhooks-enabled').checked = list.webhooksEnabled;
+  $('count-configured').textContent = `${list.webhooks.length} / ${list.limit}`;
+  $('count-enabled').textContent = String(list.enabledCount);
+  $('success-rate').textContent = list.successRate === null ? '—' : `${Math.round(list.successRate)}%`;
+}
+
+/** Wires the global switch; `after` re-renders once the core has answered. */
+export function wireGlobalSwitch(statusId, after) {
+  $('webhooks-enabled').addEventListener('change', async (event) => {
+    $(statusId).textContent = '';
+    try {
+      const { webhooksEnabled } = await client.setWebhooksEnabled(event.target.checked);
+      $(statusId).textContent = webhooksEnabled ? 'Webhooks are on.' : 'Webhooks are off: no event is sent until you switch them on.';
+    } catch (error) {
+      $(statusId).textContent = error.message;
+    }
+    await after();
+  });
+}

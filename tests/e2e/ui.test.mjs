@@ -1,0 +1,272 @@
+// The screens a user works in, driven as a user would: the popup (opened in a tab), Settings, the
+// Webhook Manager modal, and the options page. Saves README's screenshots.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launch, startReceiver, deadPort, waitFor, ROOT } from './harness.mjs';
+
+const SHOTS = path.join(ROOT, 'docs/screenshots');
+let receiver;
+let ext;
+let page;
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  receiver = await startReceiver();
+  ext = await launch();
+});
+
+after(async () => {
+  await ext?.close();
+  await receiver?.close();
+});
+
+beforeEach(async () => {
+  const { webhooks } = await ext.call({ type: 'listWebhooks' });
+  for (const w of webhooks) await ext.call({ type: 'deleteWebhook', id: w.id });
+  await ext.call({ type: 'setWebhooksEnabled', enabled: true });
+  receiver.clear();
+  await page?.close();
+  page = await ext.context.newPage();
+  page.on('pageerror', (error) => { throw error; });
+  await page.setViewportSize({ width: 400, height: 600 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(ext.url('popup/popup.html'));
+});
+
+const dialog = () => page.getByRole('dialog', { name: 'Webhook Manager' });
+const stored = async () => (await ext.call({ type: 'listWebhooks' })).webhooks;
+
+async function openManager() {
+  await page.getByRole('button', { name: /Settings/ }).click();
+  await page.getByRole('button', { name: /Manage Webhooks/ }).click();
+  await dialog().waitFor();
+}
+
+async function fillForm({ name, url, method, events = [], headers }) {
+  const d = dialog();
+  if (name !== undefined) await d.getByLabel('Name').fill(name);
+  if (url !== undefined) await d.getByLabel('URL').fill(url);
+  if (method) await d.getByLabel('Method').selectOption(method);
+  for (const e of events) await d.getByRole('checkbox', { name: new RegExp(e) }).check();
+  if (headers !== undefined) await d.getByLabel(/Custom Headers/).fill(headers);
+}
+
+const item = (name) => dialog().getByRole('listitem').filter({ hasText: name });
+
+test('Settings → Manage Webhooks opens the manager; with no webhooks it explains what they are for', async () => {
+  await page.waitForFunction(() => document.getElementById('home-webhooks-summary').textContent !== '…');
+  await page.screenshot({ path: path.join(SHOTS, 'popup-light.png') });
+  await page.getByRole('button', { name: /Settings/ }).click();
+  await assert.doesNotReject(page.getByRole('heading', { name: /Webhooks & Integrations/ }).waitFor());
+  assert.equal(await page.getByRole('switch', { name: 'Send webhooks' }).isChecked(), true);
+  await page.screenshot({ path: path.join(SHOTS, 'settings-light.png') });
+  await page.getByRole('button', { name: /Manage Webhooks/ }).click();
+  await dialog().waitFor();
+  assert.match(await dialog().textContent(), /No webhooks yet/);
+  assert.equal(await dialog().getByLabel('Method').inputValue(), 'POST');
+  assert.equal(await dialog().getByRole('checkbox').count(), 8);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'popup-name', 'focus moves into the modal');
+});
+
+test('bad input shows a message next to each field, keeps what was typed, and saves nothing', async () => {
+  await openManager();
+  const d = dialog();
+  await d.getByRole('button', { name: /Add Webhook/ }).click();
+  assert.match(await d.locator('#popup-name-error').textContent(), /Give the webhook a name/);
+  assert.match(await d.locator('#popup-url-error').textContent(), /Enter the URL/);
+  assert.match(await d.locator('#popup-events-error').textContent(), /at least one event/);
+  assert.equal(await d.getByLabel('Name').getAttribute('aria-invalid'), 'true');
+
+  for (const [url, says] of [['httpfoo', /full URL/], ['javascript:alert(1)', /not javascript:/], ['ftp://files.example/x', /not ftp:/]]) {
+    await fillForm({ name: 'Typed name', url, events: ['error'] });
+    await d.getByRole('button', { name: /Add Webhook/ }).click();
+    assert.match(await d.locator('#popup-url-error').textContent(), says);
+  }
+  assert.equal(await d.getByLabel('Name').inputValue(), 'Typed name', 'the form keeps what the user typed');
+
+  await fillForm({ url: `${receiver.base}/ok/x`, headers: '{"Authorization": Bearer}' });
+  await d.getByRole('button', { name: /Add Webhook/ }).click();
+  assert.match(await d.locator('#popup-headers-error').textContent(), /not valid JSON/);
+  await fillForm({ headers: '{"Host": "evil.example"}' });
+  await d.getByRole('button', { name: /Add Webhook/ }).click();
+  assert.match(await d.locator('#popup-headers-error').textContent(), /set by the browser/);
+  await fillForm({ headers: '["Authorization"]' });
+  await d.getByRole('button', { name: /Add Webhook/ }).click();
+  assert.match(await d.locator('#popup-headers-error').textContent(), /JSON object/);
+
+  await fillForm({ url: 'http://hooks.example.com/x' });
+  await waitFor(async () => d.locator('#popup-url-warning').isVisible());
+  assert.match(await d.locator('#popup-url-warning').textContent(), /plain http/);
+  await fillForm({ url: `${receiver.base}/ok/x` });
+  assert.equal(await d.locator('#popup-url-warning').isVisible(), false, 'no warning for this machine');
+
+  assert.deepEqual(await stored(), [], 'nothing was saved');
+});
+
+test('add, edit, toggle, test, see stats change live, and delete a webhook', async () => {
+  await openManager();
+  const d = dialog();
+  await fillForm({ name: 'Team Slack', url: `${receiver.base}/ok/team`, events: ['message_sent', 'error'], headers: '{"Authorization": "Bearer T"}' });
+  await d.getByRole('button', { name: /Add Webhook/ }).click();
+  await item('Team Slack').waitFor();
+  assert.match(await d.getByRole('status').first().textContent(), /added/);
+  assert.equal(await d.getByLabel('Name').inputValue(), '', 'the form is ready for the next one');
+  let [saved] = await stored();
+  assert.deepEqual([saved.name, saved.events, saved.headers], ['Team Slack', ['message_sent', 'error'], { Authorization: 'Bearer T' }]);
+  assert.match(await item('Team Slack').textContent(), /✅ Enabled/);
+  assert.match(await item('Team Slack').textContent(), new RegExp(`POST\\s*${receiver.base.replace('http://', '')}`));
+
+  // Edit
+  await item('Team Slack').getByRole('button', { name: /Edit/ }).click();
+  assert.equal(await d.getByLabel('Name').inputValue(), 'Team Slack');
+  await fillForm({ name: 'Team Slack (alerts)', method: 'PUT' });
+  await d.getByRole('button', { name: /Save Changes/ }).click();
+  await item('Team Slack (alerts)').waitFor();
+  [saved] = await stored();
+  assert.deepEqual([saved.name, saved.method], ['Team Slack (alerts)', 'PUT']);
+
+  // Toggle off and on
+  await item('Team Slack (alerts)').getByRole('switch').click();
+  await waitFor(async () => (await item('Team Slack (alerts)').textContent()).includes('Disabled'));
+  assert.equal((await stored())[0].enabled, false);
+  await item('Team Slack (alerts)').getByRole('switch').click();
+  await waitFor(async () => (await item('Team Slack (alerts)').textContent()).includes('✅ Enabled'));
+
+  // Test: success shows the status in place
+  await item('Team Slack (alerts)').getByRole('button', { name: /Test/ }).click();
+  const result = item('Team Slack (alerts)').locator('.test-result');
+  await waitFor(async () => /HTTP 200 · \d+ ms/.test(await result.textContent()), { what: 'the test result' });
+  assert.equal(receiver.to('/ok/team')[0].json.event, 'test');
+
+  // Statistics update while the modal is open, when a delivery finishes
+  await ext.call({ type: 'emit', event: 'error', data: { error: 'Failed to find send button' } });
+  const stats = item('Team Slack (alerts)').locator('.stats');
+  await waitFor(async () => /Total Triggers\s*1/.test(await stats.textContent()), { what: 'live stats' });
+  assert.match(await stats.textContent(), /Last Triggered\s*just now/);
+  assert.match(await stats.textContent(), /Success Rate\s*100%/);
+  assert.ok(await stats.locator('dd[title]').count() === 1, 'the exact time is on hover');
+  assert.match(await result.textContent(), /HTTP 200/, 'the test result stays in place across the refresh');
+  await dialog().screenshot({ path: path.join(SHOTS, 'manager-light.png') });
+
+  // Delete asks first
+  await item('Team Slack (alerts)').getByRole('button', { name: /Delete/ }).click();
+  await item('Team Slack (alerts)').getByRole('button', { name: 'Keep it' }).click();
+  assert.equal((await stored()).length, 1);
+  await item('Team Slack (alerts)').getByRole('button', { name: /Delete/ }).click();
+  await item('Team Slack (alerts)').getByRole('button', { name: 'Delete “Team Slack (alerts)”' }).click();
+  await waitFor(async () => (await stored()).length === 0);
+  await d.getByText('No webhooks yet.').waitFor();
+});
+
+test('a dead endpoint and an error status are explained in words', async () => {
+  const port = await deadPort();
+  await ext.call({ type: 'addWebhook', webhook: { name: 'Dead', url: `http://127.0.0.1:${port}/hook`, events: ['error'] } });
+  await ext.call({ type: 'addWebhook', webhook: { name: 'Wrong path', url: `${receiver.base}/status/404/x`, events: ['error'] } });
+  await openManager();
+  await item('Dead').getByRole('button', { name: /Test/ }).click();
+  await waitFor(async () => /Could not connect/.test(await item('Dead').locator('.test-result').textContent()), { what: 'connection refused' });
+  await item('Wrong path').getByRole('button', { name: /Test/ }).click();
+  await waitFor(async () => /HTTP 404 Not Found: check the URL/.test(await item('Wrong path').locator('.test-result').textContent()));
+});
+
+test('the keyboard alone works; Esc closes the modal and returns focus', async () => {
+  await page.getByRole('button', { name: /Settings/ }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: /Manage Webhooks/ }).focus();
+  await page.keyboard.press('Enter');
+  await dialog().waitFor();
+  await page.keyboard.type('Keyboard hook');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(`${receiver.base}/ok/kb`);
+  await page.keyboard.press('Tab'); // method
+  await page.keyboard.press('Tab'); // first event
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Enter'); // submits the form
+  await item('Keyboard hook').waitFor();
+  assert.deepEqual((await stored())[0].events, ['message_sent']);
+  // Focus stays inside the modal however far one tabs.
+  for (let i = 0; i < 30; i += 1) {
+    await page.keyboard.press('Tab');
+    const inside = await page.evaluate(() => document.activeElement === document.body || Boolean(document.activeElement.closest('dialog')));
+    assert.ok(inside, `tab ${i} left the modal`);
+  }
+  await page.keyboard.press('Escape');
+  await waitFor(async () => !(await dialog().isVisible()));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'manage-webhooks');
+});
+
+test('user data is shown as text, long values do not break the layout, at 320 and 800 px', async () => {
+  const name = '<img src=x onerror=alert(1)> and a name long enough to wrap in a popup';
+  await ext.call({ type: 'addWebhook', webhook: { name, url: `${receiver.base}/ok/${'long-path-'.repeat(30)}`, events: ['error'] } });
+  for (const width of [320, 800]) {
+    await page.setViewportSize({ width, height: 600 });
+    await page.goto(ext.url('popup/popup.html'));
+    await openManager();
+    assert.equal(await item('<img').locator('.webhook-name').textContent(), name);
+    assert.equal(await dialog().locator('img').count(), 0);
+    const overflow = await page.evaluate(() => {
+      const d = document.querySelector('dialog');
+      return d.scrollWidth - d.clientWidth;
+    });
+    assert.ok(overflow <= 0, `no horizontal overflow at ${width} px (${overflow})`);
+  }
+});
+
+test('at 10 webhooks the form says so instead of failing on submit', async () => {
+  for (let n = 1; n <= 10; n += 1) {
+    await ext.call({ type: 'addWebhook', webhook: { name: `Hook ${n}`, url: `${receiver.base}/ok/${n}`, events: ['error'] } });
+  }
+  await openManager();
+  assert.match(await dialog().locator('#popup-limit').textContent(), /10 webhooks, the most/);
+  assert.equal(await dialog().getByRole('button', { name: /Add Webhook/ }).isDisabled(), true);
+  await dialog().getByRole('button', { name: '✏️ Edit Hook 1', exact: true }).click();
+  assert.equal(await dialog().getByRole('button', { name: /Save Changes/ }).isDisabled(), false, 'editing still works');
+});
+
+test('a webhook whose site access is missing is marked', async () => {
+  // Added through the protocol, so no permission was granted; nothing is sent to it.
+  await ext.call({ type: 'addWebhook', webhook: { name: 'Remote', url: 'https://hooks.example.com/services/x', events: ['milestone'] } });
+  await openManager();
+  assert.match(await item('Remote').textContent(), /may no longer reach hooks\.example\.com/);
+});
+
+test('the global switch in Settings turns delivery off and on', async () => {
+  await ext.call({ type: 'addWebhook', webhook: { name: 'G', url: `${receiver.base}/ok/g`, events: ['error'] } });
+  await page.getByRole('button', { name: /Settings/ }).click();
+  await page.getByRole('switch', { name: 'Send webhooks' }).click();
+  await waitFor(async () => (await ext.call({ type: 'listWebhooks' })).webhooksEnabled === false);
+  assert.match(await page.locator('#settings-status').textContent(), /off/);
+  assert.equal(await page.locator('#count-configured').textContent(), '1 / 10');
+});
+
+test('the options page holds the same manager, full page', async () => {
+  await page.setViewportSize({ width: 1000, height: 900 });
+  await page.goto(ext.url('options/options.html'));
+  await page.getByLabel('Name').fill('From options');
+  await page.getByLabel('URL').fill(`${receiver.base}/ok/options`);
+  await page.getByRole('checkbox', { name: /Milestone/ }).check();
+  await page.getByRole('button', { name: /Add Webhook/ }).click();
+  await page.getByRole('listitem').filter({ hasText: 'From options' }).waitFor();
+  assert.equal((await stored())[0].name, 'From options');
+  await page.screenshot({ path: path.join(SHOTS, 'options-light.png') });
+});
+
+test('dark theme screenshots', async () => {
+  await ext.call({ type: 'addWebhook', webhook: { name: 'Slack Notifications', url: `${receiver.base}/ok/slack`, events: ['message_sent', 'daily_limit_reached', 'error'] } });
+  await ext.call({ type: 'addWebhook', webhook: { name: 'Zapier Automation', url: `${receiver.base}/status/500/zap`, events: ['campaign_started', 'campaign_stopped'] } });
+  await ext.call({ type: 'emit', event: 'error', data: { error: 'Failed to find send button' } });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(ext.url('popup/popup.html'));
+  await page.waitForFunction(() => document.getElementById('home-webhooks-summary').textContent !== '…');
+  await page.screenshot({ path: path.join(SHOTS, 'popup-dark.png') });
+  await page.getByRole('button', { name: /Settings/ }).click();
+  await page.screenshot({ path: path.join(SHOTS, 'settings-dark.png') });
+  await page.getByRole('button', { name: /Manage Webhooks/ }).click();
+  await dialog().waitFor();
+  await dialog().locator('.manager-list').scrollIntoViewIfNeeded();
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(23, 25, 29)', 'the dark palette applies');
+  await page.screenshot({ path: path.join(SHOTS, 'manager-dark.png') });
+});
