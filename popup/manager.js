@@ -22,8 +22,9 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
   // ---- the form -------------------------------------------------------------------------------
   const errorFor = (field) => el('p', { class: 'field-error', id: id(`${field}-error`), hidden: true });
   const nameInput = el('input', { id: id('name'), name: 'name', type: 'text', autocomplete: 'off', placeholder: 'Slack Notifications', 'aria-describedby': id('name-error') });
-  const urlInput = el('input', { id: id('url'), name: 'url', type: 'text', inputmode: 'url', autocomplete: 'off', spellcheck: 'false', placeholder: 'https://hooks.slack.com/services/…', 'aria-describedby': `${id('url-error')} ${id('url-warning')}` });
+  const urlInput = el('input', { id: id('url'), name: 'url', type: 'text', inputmode: 'url', autocomplete: 'off', spellcheck: 'false', placeholder: 'https://hooks.slack.com/services/…', 'aria-describedby': `${id('url-error')} ${id('url-warning')} ${id('url-access')}` });
   const urlWarning = el('p', { class: 'field-warning', id: id('url-warning'), hidden: true });
+  const urlAccess = el('p', { class: 'hint', id: id('url-access'), hidden: true });
   const methodSelect = el('select', { id: id('method'), name: 'method', 'aria-describedby': id('method-error') },
     METHODS.map((m) => el('option', { value: m }, m)));
   const eventBoxes = catalog.map((e) => el('input', { type: 'checkbox', id: id(`event-${e.name}`), value: e.name, 'aria-describedby': id(`event-${e.name}-desc`) }));
@@ -31,8 +32,8 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     el('legend', {}, 'Events'),
     catalog.map((e, i) => el('div', { class: 'event-option' },
       eventBoxes[i],
-      el('label', { for: id(`event-${e.name}`) }, el('span', { class: 'event-label' }, e.label), ' ', el('code', {}, e.name)),
-      el('p', { class: 'hint', id: id(`event-${e.name}-desc`) }, e.description))));
+      el('label', { for: id(`event-${e.name}`) }, e.label),
+      el('p', { class: 'hint', id: id(`event-${e.name}-desc`) }, e.description, ' ', el('code', {}, e.name)))));
   const headersInput = el('textarea', { id: id('headers'), name: 'headers', rows: 3, spellcheck: 'false', placeholder: '{"Authorization": "Bearer …"}', 'aria-describedby': `${id('headers-hint')} ${id('headers-error')}` });
   const submitButton = el('button', { type: 'submit', class: 'primary', id: id('submit') }, '➕ Add Webhook');
   const cancelButton = el('button', { type: 'button', id: id('cancel'), hidden: true, onclick: () => resetForm() }, 'Cancel');
@@ -46,7 +47,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     formTitle,
     limitNotice,
     el('div', { class: 'field' }, el('label', { for: id('name') }, 'Name'), nameInput, errors.name),
-    el('div', { class: 'field' }, el('label', { for: id('url') }, 'URL'), urlInput, errors.url, urlWarning),
+    el('div', { class: 'field' }, el('label', { for: id('url') }, 'URL'), urlInput, errors.url, urlWarning, urlAccess),
     el('div', { class: 'field' }, el('label', { for: id('method') }, 'Method'), methodSelect, errors.method),
     el('div', { class: 'field' }, eventsFieldset, errors.events),
     el('div', { class: 'field' },
@@ -106,8 +107,22 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
   nameInput.addEventListener('input', () => clearFieldError('name'));
   urlInput.addEventListener('input', () => {
     clearFieldError('url');
-    showUrlWarning(validateWebhook({ ...draftFromForm(), events: ['error'], name: 'x' }).warnings);
+    const check = validateWebhook({ ...draftFromForm(), events: ['error'], name: 'x' });
+    showUrlWarning(check.warnings);
+    explainAccess(check);
   });
+
+  // Says before saving that Chrome will ask for the endpoint's site, and why.
+  async function explainAccess(check) {
+    let text = '';
+    if (check.valid && check.needsPermission) {
+      const host = new URL(urlInput.value.trim()).host;
+      const granted = await chrome.permissions.contains({ origins: [check.originPattern] }).catch(() => false);
+      text = granted ? '' : `When you save, Chrome will ask you to let AutoChat send requests to ${host}. AutoChat asks for this one site only, so that it can deliver your webhooks there.`;
+    }
+    urlAccess.textContent = text;
+    urlAccess.hidden = !text;
+  }
   headersInput.addEventListener('input', () => clearFieldError('headers'));
   eventBoxes.forEach((b) => b.addEventListener('change', () => clearFieldError('events')));
 
@@ -168,6 +183,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     cancelButton.hidden = true;
     showFieldErrors([]);
     showUrlWarning([]);
+    explainAccess({ valid: false });
     updateLimit();
   }
 

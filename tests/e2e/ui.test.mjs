@@ -7,6 +7,7 @@ import path from 'node:path';
 import { launch, startReceiver, deadPort, waitFor, ROOT } from './harness.mjs';
 
 const SHOTS = path.join(ROOT, 'docs/screenshots');
+const LABELS = { message_sent: 'Message Sent', error: 'Error', milestone: 'Milestone' };
 let receiver;
 let ext;
 let page;
@@ -49,7 +50,7 @@ async function fillForm({ name, url, method, events = [], headers }) {
   if (name !== undefined) await d.getByLabel('Name').fill(name);
   if (url !== undefined) await d.getByLabel('URL').fill(url);
   if (method) await d.getByLabel('Method').selectOption(method);
-  for (const e of events) await d.getByRole('checkbox', { name: new RegExp(e) }).check();
+  for (const e of events) await d.getByRole('checkbox', { name: LABELS[e], exact: true }).check();
   if (headers !== undefined) await d.getByLabel(/Custom Headers/).fill(headers);
 }
 
@@ -99,8 +100,11 @@ test('bad input shows a message next to each field, keeps what was typed, and sa
   await fillForm({ url: 'http://hooks.example.com/x' });
   await waitFor(async () => d.locator('#popup-url-warning').isVisible());
   assert.match(await d.locator('#popup-url-warning').textContent(), /plain http/);
+  await waitFor(async () => d.locator('#popup-url-access').isVisible());
+  assert.match(await d.locator('#popup-url-access').textContent(), /Chrome will ask you to let AutoChat send requests to hooks\.example\.com/);
   await fillForm({ url: `${receiver.base}/ok/x` });
   assert.equal(await d.locator('#popup-url-warning').isVisible(), false, 'no warning for this machine');
+  await waitFor(async () => !(await d.locator('#popup-url-access').isVisible()), { what: 'no access request for this machine' });
 
   assert.deepEqual(await stored(), [], 'nothing was saved');
 });
@@ -246,11 +250,12 @@ test('the options page holds the same manager, full page', async () => {
   await page.goto(ext.url('options/options.html'));
   await page.getByLabel('Name').fill('From options');
   await page.getByLabel('URL').fill(`${receiver.base}/ok/options`);
-  await page.getByRole('checkbox', { name: /Milestone/ }).check();
+  await page.getByRole('checkbox', { name: 'Milestone', exact: true }).check();
   await page.getByRole('button', { name: /Add Webhook/ }).click();
   await page.getByRole('listitem').filter({ hasText: 'From options' }).waitFor();
   assert.equal((await stored())[0].name, 'From options');
-  await page.screenshot({ path: path.join(SHOTS, 'options-light.png') });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS, 'options-light.png'), fullPage: true });
 });
 
 test('dark theme screenshots', async () => {
