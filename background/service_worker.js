@@ -34,7 +34,12 @@ chrome.alarms.onAlarm.addListener((alarm) => {
 
 // Alarms may not survive a browser restart: starting the core re-arms them and resumes the outbox.
 chrome.runtime.onStartup.addListener(() => {
-  ready().catch((error) => console.error('AutoChat:', error));
+  ready().then((c) => c.browserStarted(), (error) => console.error('AutoChat:', error));
+});
+
+// Deliveries wait while the browser is offline; this brings them back as soon as it is online.
+self.addEventListener('online', () => {
+  ready().then((c) => c.onOnline(), (error) => console.error('AutoChat:', error));
 });
 chrome.runtime.onInstalled.addListener(() => {
   ready().catch((error) => console.error('AutoChat:', error));

@@ -25,6 +25,9 @@ pub enum Error {
     /// Storage could not be read or written.
     #[error("AutoChat could not access its storage: {0}")]
     Storage(String),
+    /// The request cannot be carried out now; the text says why.
+    #[error("{0}")]
+    Refused(String),
     /// The stored data was written by a newer AutoChat; it is left untouched.
     #[error("Your webhooks were saved by a newer version of AutoChat (data version {found}; this version reads up to {supported}). Update AutoChat; your data has not been changed.")]
     NewerSchema {
@@ -59,6 +62,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::BadCommand(_) => "bad_command",
             Error::Storage(_) => "storage",
+            Error::Refused(_) => "refused",
             Error::NewerSchema { .. } => "newer_schema",
         }
     }

@@ -9,6 +9,7 @@
 //! - [`url_check`], [`headers`], [`webhook`]: the webhook object and validation of the form.
 //! - [`registry`]: the webhooks, the global switch and statistics.
 //! - [`outbox`]: pending deliveries, oldest first per webhook.
+//! - [`history`]: the last attempts of each webhook, for display and redelivery.
 //! - [`retry`]: the retry policy as data and the judgement of each attempt.
 //! - [`request`]: the HTTP request for an attempt (headers, GET encoding).
 //! - [`store`]: persisted documents and schema versions.
@@ -22,6 +23,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod headers;
+pub mod history;
 pub mod ids;
 pub mod outbox;
 pub mod ports;

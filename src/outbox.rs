@@ -30,17 +30,36 @@ pub struct Delivery {
     pub last_error: Option<String>,
 }
 
+/// At most this many deliveries wait at once (all webhooks together). An event that would go
+/// past it is not queued for the webhooks it would overflow, and the drop is counted.
+pub const MAX_PENDING_DELIVERIES: usize = 10_000;
+
 /// Pending deliveries, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Outbox {
     /// The deliveries, in emission order.
     pub deliveries: Vec<Delivery>,
+    /// Deliveries never queued because the outbox was full, since installation.
+    #[serde(default)]
+    pub dropped_when_full: u64,
 }
 
 impl Outbox {
-    /// Appends a delivery.
-    pub fn push(&mut self, delivery: Delivery) {
+    /// Appends a delivery, or counts it as dropped when the outbox is full. Returns whether it
+    /// was queued.
+    pub fn push(&mut self, delivery: Delivery) -> bool {
+        if self.deliveries.len() >= MAX_PENDING_DELIVERIES {
+            self.dropped_when_full += 1;
+            return false;
+        }
         self.deliveries.push(delivery);
+        true
+    }
+
+    /// Whether a delivery with `id` is waiting.
+    pub fn contains(&self, id: &DeliveryId) -> bool {
+        self.deliveries.iter().any(|d| &d.id == id)
     }
 
     /// The delivery with `id`.
@@ -54,11 +73,16 @@ impl Outbox {
         Some(self.deliveries.remove(index))
     }
 
-    /// Removes every delivery to `webhook`, returning how many there were.
-    pub fn remove_for_webhook(&mut self, webhook: &WebhookId) -> usize {
-        let before = self.deliveries.len();
-        self.deliveries.retain(|d| &d.webhook_id != webhook);
-        before - self.deliveries.len()
+    /// Removes every delivery to `webhook` and returns them.
+    pub fn remove_for_webhook(&mut self, webhook: &WebhookId) -> Vec<Delivery> {
+        let (gone, kept) = std::mem::take(&mut self.deliveries).into_iter().partition(|d| &d.webhook_id == webhook);
+        self.deliveries = kept;
+        gone
+    }
+
+    /// The oldest waiting delivery of `webhook`.
+    pub fn head_of(&self, webhook: &WebhookId) -> Option<&Delivery> {
+        self.deliveries.iter().find(|d| &d.webhook_id == webhook)
     }
 
     /// Deliveries waiting for `webhook`.
@@ -117,7 +141,9 @@ mod tests {
 
     fn outbox(items: &[(u8, u8, u64)]) -> Outbox {
         let mut o = Outbox::default();
-        items.iter().for_each(|&(n, w, at)| o.push(delivery(n, w, at)));
+        items.iter().for_each(|&(n, w, at)| {
+            o.push(delivery(n, w, at));
+        });
         o
     }
 
@@ -150,7 +176,18 @@ mod tests {
         assert_eq!(o.pending_for(&wid(1)), 2);
         assert!(o.remove(&delivery(3, 2, 0).id).is_some());
         assert!(o.remove(&delivery(3, 2, 0).id).is_none());
-        assert_eq!(o.remove_for_webhook(&wid(1)), 2);
+        assert_eq!(o.remove_for_webhook(&wid(1)).len(), 2);
         assert!(o.deliveries.is_empty());
+    }
+
+    #[test]
+    fn a_full_outbox_counts_what_it_drops() {
+        let mut o = Outbox::default();
+        for n in 0..MAX_PENDING_DELIVERIES {
+            assert!(o.push(delivery((n % 250) as u8, 1, 0)));
+        }
+        assert!(!o.push(delivery(1, 2, 0)));
+        assert!(!o.push(delivery(2, 2, 0)));
+        assert_eq!((o.deliveries.len(), o.dropped_when_full), (MAX_PENDING_DELIVERIES, 2));
     }
 }

@@ -34,6 +34,8 @@ pub enum HttpOutcome {
         status: u16,
         /// The `Retry-After` header, when present.
         retry_after: Option<String>,
+        /// The start of the response body (at most 1 KiB is kept).
+        body: String,
     },
     /// The endpoint answered with a redirect, which is not followed.
     Redirected,
@@ -55,6 +57,8 @@ pub trait Storage {
     async fn read(&self, keys: &[&str]) -> Result<Vec<Option<String>>, String>;
     /// Writes every entry in one operation.
     async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String>;
+    /// Removes keys.
+    async fn remove(&self, keys: Vec<String>) -> Result<(), String>;
 }
 
 /// The current time.
@@ -85,6 +89,9 @@ pub trait Runtime {
     fn spawn(&self, task: Task);
     /// Completes after `ms` milliseconds, if the worker lives that long (short waits only).
     async fn sleep(&self, ms: u64);
+    /// Whether the browser believes it is online (`navigator.onLine`). While it is not, no
+    /// attempt is made, so offline periods do not use up retries.
+    fn online(&self) -> bool;
     /// Arms the persistent wake-up (`chrome.alarms`) for `at`, or clears it with `None`. It fires
     /// even when the worker was stopped meanwhile, and calls [`crate::Engine::wake`].
     fn arm_alarm(&self, at: Option<Millis>);

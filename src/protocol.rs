@@ -5,7 +5,7 @@
 //! lists every command with its shape.
 
 use crate::error::ErrorBody;
-use crate::ids::WebhookId;
+use crate::ids::{DeliveryId, WebhookId};
 use crate::webhook::WebhookDraft;
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,26 @@ pub enum Command {
     ValidateWebhook {
         /// The form's content.
         webhook: WebhookDraft,
+    },
+    /// A webhook's last 50 attempts, newest first.
+    GetHistory {
+        /// Which webhook.
+        webhook_id: WebhookId,
+    },
+    /// Removes waiting deliveries of a webhook: one, or all when `deliveryId` is absent.
+    DiscardDeliveries {
+        /// Which webhook.
+        webhook_id: WebhookId,
+        /// Which delivery; absent means all of the webhook's.
+        #[serde(default)]
+        delivery_id: Option<DeliveryId>,
+    },
+    /// Sends a delivery from the history again, with the same id and payload.
+    Redeliver {
+        /// Which webhook.
+        webhook_id: WebhookId,
+        /// Which delivery.
+        delivery_id: DeliveryId,
     },
     /// Outbox and dispatcher state.
     GetStatus,

@@ -3,13 +3,30 @@
 
 use crate::event::EventKind;
 use crate::ids::WebhookId;
+use crate::retry::{describe_status, RetryMode};
 use crate::time::Millis;
 use crate::webhook::{ValidDraft, Webhook};
 use crate::Error;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// At most this many webhooks (the guide's limit).
 pub const MAX_WEBHOOKS: usize = 10;
+/// A webhook is switched off after this many deliveries in a row failed for good.
+pub const MAX_CONSECUTIVE_FAILURES: u32 = 5;
+
+/// What AutoChat keeps about a webhook beyond the guide's object: the user's retry choice and the
+/// webhook's health.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WebhookMeta {
+    /// How far its deliveries keep trying.
+    pub retry_mode: RetryMode,
+    /// Deliveries in a row that failed for good; reset by a success or by switching it on.
+    pub consecutive_failures: u32,
+    /// Why AutoChat switched it off, while it stays off.
+    pub disabled_reason: Option<String>,
+}
 
 /// Every webhook plus the global switch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,11 +36,14 @@ pub struct Registry {
     pub webhooks_enabled: bool,
     /// The webhooks, in the order they were added.
     pub webhooks: Vec<Webhook>,
+    /// Per-webhook settings and health, by id.
+    #[serde(default)]
+    pub meta: BTreeMap<WebhookId, WebhookMeta>,
 }
 
 impl Default for Registry {
     fn default() -> Self {
-        Registry { webhooks_enabled: true, webhooks: Vec::new() }
+        Registry { webhooks_enabled: true, webhooks: Vec::new(), meta: BTreeMap::new() }
     }
 }
 
@@ -47,6 +67,10 @@ impl Registry {
         if !self.has_room() {
             return Err(Error::LimitReached { limit: MAX_WEBHOOKS });
         }
+        self.meta.insert(
+            id.clone(),
+            WebhookMeta { retry_mode: draft.retry_mode.unwrap_or_default(), ..WebhookMeta::default() },
+        );
         self.webhooks.push(Webhook {
             id,
             name: draft.name,
@@ -66,6 +90,13 @@ impl Registry {
 
     /// Replaces a webhook's settings; its id, creation time and statistics stay.
     pub fn update(&mut self, id: &WebhookId, draft: ValidDraft) -> Result<&Webhook, Error> {
+        self.get(id)?;
+        if let Some(mode) = draft.retry_mode {
+            self.meta.entry(id.clone()).or_default().retry_mode = mode;
+        }
+        if draft.enabled == Some(true) {
+            self.clear_health(id);
+        }
         let w = self.get_mut(id)?;
         w.name = draft.name;
         w.url = draft.url.url;
@@ -81,14 +112,31 @@ impl Registry {
     /// Removes a webhook and returns it.
     pub fn delete(&mut self, id: &WebhookId) -> Result<Webhook, Error> {
         let index = self.webhooks.iter().position(|w| &w.id == id).ok_or_else(|| Error::NotFound(id.clone()))?;
+        self.meta.remove(id);
         Ok(self.webhooks.remove(index))
     }
 
-    /// Enables or disables one webhook.
+    /// Enables or disables one webhook. Switching it on gives it a clean slate: the reason it was
+    /// switched off and its run of failures are forgotten.
     pub fn set_enabled(&mut self, id: &WebhookId, enabled: bool) -> Result<&Webhook, Error> {
+        self.get(id)?;
+        if enabled {
+            self.clear_health(id);
+        }
         let w = self.get_mut(id)?;
         w.enabled = enabled;
         Ok(w)
+    }
+
+    fn clear_health(&mut self, id: &WebhookId) {
+        let meta = self.meta.entry(id.clone()).or_default();
+        meta.consecutive_failures = 0;
+        meta.disabled_reason = None;
+    }
+
+    /// A webhook's settings and health (defaults when none were stored).
+    pub fn meta(&self, id: &WebhookId) -> WebhookMeta {
+        self.meta.get(id).cloned().unwrap_or_default()
     }
 
     /// Resets the statistics of one webhook, or of all when `id` is `None`.
@@ -124,14 +172,36 @@ impl Registry {
         if let Ok(w) = self.get_mut(id) {
             w.trigger_count += 1;
             w.last_triggered = Some(at.to_rfc3339());
+            self.meta.entry(id.clone()).or_default().consecutive_failures = 0;
         }
     }
 
-    /// Counts a delivery that failed for good. A webhook deleted meanwhile is ignored.
-    pub fn record_failure(&mut self, id: &WebhookId) {
+    /// Counts a delivery that failed for good, and switches the webhook off when the endpoint said
+    /// it is gone (410) or after [`MAX_CONSECUTIVE_FAILURES`] failures in a row. Returns the reason
+    /// when it was switched off. A webhook deleted meanwhile is ignored.
+    pub fn record_failure(&mut self, id: &WebhookId, status: Option<u16>, reason: &str, at: Millis) -> Option<String> {
+        let w = self.get_mut(id).ok()?;
+        w.failure_count += 1;
+        let was_enabled = w.enabled;
+        let meta = self.meta.entry(id.clone()).or_default();
+        meta.consecutive_failures += 1;
+        let when = at.to_rfc3339();
+        let disable = if status == Some(410) {
+            Some(format!(
+                "Switched off on {when}: the endpoint answered {} Check the URL, then switch the webhook back on.",
+                describe_status(410) + "."
+            ))
+        } else if meta.consecutive_failures >= MAX_CONSECUTIVE_FAILURES {
+            Some(format!("Switched off on {when} after {MAX_CONSECUTIVE_FAILURES} deliveries in a row failed (the last: {reason}). Fix the endpoint, then switch the webhook back on; waiting deliveries are kept."))
+        } else {
+            None
+        };
+        let reason = disable.filter(|_| was_enabled)?;
+        meta.disabled_reason = Some(reason.clone());
         if let Ok(w) = self.get_mut(id) {
-            w.failure_count += 1;
+            w.enabled = false;
         }
+        Some(reason)
     }
 }
 
@@ -213,9 +283,9 @@ mod tests {
         r.add(valid("b", &["error"]), id(2), Millis(0)).expect("added");
         r.record_success(&id(1), Millis(1_000));
         r.record_success(&id(1), Millis(2_000));
-        r.record_failure(&id(1));
-        r.record_failure(&id(2));
-        r.record_failure(&id(9)); // deleted meanwhile: ignored
+        r.record_failure(&id(1), Some(500), "HTTP 500", Millis(3_000));
+        r.record_failure(&id(2), Some(500), "HTTP 500", Millis(3_000));
+        r.record_failure(&id(9), Some(500), "HTTP 500", Millis(3_000)); // deleted meanwhile: ignored
         let a = r.get(&id(1)).expect("exists");
         assert_eq!((a.trigger_count, a.failure_count), (2, 1));
         assert_eq!(a.last_triggered.as_deref(), Some("1970-01-01T00:00:02.000Z"));
@@ -224,6 +294,50 @@ mod tests {
         assert_eq!(r.get(&id(2)).expect("exists").failure_count, 1);
         r.clear_stats(None).expect("all");
         assert_eq!(r.get(&id(2)).expect("exists").failure_count, 0);
+    }
+
+    #[test]
+    fn gone_switches_a_webhook_off_at_once_with_the_reason() {
+        let mut r = Registry::default();
+        r.add(valid("a", &["error"]), id(1), Millis(0)).expect("added");
+        let reason =
+            r.record_failure(&id(1), Some(410), "HTTP 410 Gone", Millis(1_765_128_600_000)).expect("switched off");
+        assert!(reason.contains("410 Gone") && reason.contains("2025-12-07T17:30:00.000Z"), "{reason}");
+        assert!(!r.get(&id(1)).expect("exists").enabled);
+        assert_eq!(r.meta(&id(1)).disabled_reason, Some(reason));
+        r.set_enabled(&id(1), true).expect("exists");
+        assert_eq!(r.meta(&id(1)), WebhookMeta::default(), "switching on forgets the reason");
+    }
+
+    #[test]
+    fn five_failures_in_a_row_switch_a_webhook_off_and_a_success_resets_the_run() {
+        let mut r = Registry::default();
+        r.add(valid("a", &["error"]), id(1), Millis(0)).expect("added");
+        for _ in 0..4 {
+            assert_eq!(r.record_failure(&id(1), Some(500), "HTTP 500", Millis(0)), None);
+        }
+        r.record_success(&id(1), Millis(0));
+        for _ in 0..4 {
+            assert_eq!(r.record_failure(&id(1), None, "Could not connect", Millis(0)), None);
+        }
+        let reason = r.record_failure(&id(1), None, "Could not connect", Millis(0)).expect("the fifth in a row");
+        assert!(reason.contains("5 deliveries in a row") && reason.contains("Could not connect"));
+        assert_eq!(r.get(&id(1)).expect("exists").failure_count, 9);
+        assert_eq!(r.record_failure(&id(1), None, "x", Millis(0)), None, "already off: no new reason");
+    }
+
+    #[test]
+    fn the_retry_choice_is_kept_per_webhook() {
+        let mut r = Registry::default();
+        let mut quick = valid("a", &["error"]);
+        quick.retry_mode = Some(RetryMode::Quick);
+        r.add(quick, id(1), Millis(0)).expect("added");
+        r.add(valid("b", &["error"]), id(2), Millis(0)).expect("added");
+        assert_eq!((r.meta(&id(1)).retry_mode, r.meta(&id(2)).retry_mode), (RetryMode::Quick, RetryMode::Persistent));
+        r.update(&id(1), valid("a", &["error"])).expect("updated");
+        assert_eq!(r.meta(&id(1)).retry_mode, RetryMode::Quick, "an edit without a choice keeps it");
+        r.delete(&id(1)).expect("deleted");
+        assert!(!r.meta.contains_key(&id(1)));
     }
 
     #[test]

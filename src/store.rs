@@ -1,11 +1,13 @@
 //! The persisted documents and their schema versions.
 //!
-//! Two keys in `chrome.storage.local`, each a JSON document with a `schemaVersion`:
-//! `autochat.registry` (the webhooks and the global switch) and `autochat.outbox` (pending
-//! deliveries). A later release that changes a document adds a migration step here. A document
-//! from a newer release is never overwritten, and a document that cannot be read is kept under a
+//! JSON documents in `chrome.storage.local`, each with a `schemaVersion`:
+//! `autochat.registry` (the webhooks, the global switch, per-webhook settings and health),
+//! `autochat.outbox` (pending deliveries) and one `autochat.history.<id>` per webhook. A later
+//! release that changes a document adds a migration step here. A document from a newer release is never overwritten, and a document that cannot be read is kept under a
 //! backup key before the core starts afresh, so nothing a user saved is silently lost.
 
+use crate::history::History;
+use crate::ids::WebhookId;
 use crate::outbox::Outbox;
 use crate::registry::Registry;
 use crate::Error;
@@ -16,6 +18,8 @@ use serde::{Deserialize, Serialize};
 pub const REGISTRY_KEY: &str = "autochat.registry";
 /// Storage key of the outbox document.
 pub const OUTBOX_KEY: &str = "autochat.outbox";
+/// Storage key prefix of each webhook's history document (`autochat.history.<webhook id>`).
+pub const HISTORY_KEY_PREFIX: &str = "autochat.history.";
 /// The schema version this build writes and the newest it reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -67,6 +71,16 @@ pub fn decode_registry(text: Option<&str>, now_ms: u64) -> Result<Loaded<Registr
     decode(REGISTRY_KEY, text, now_ms)
 }
 
+/// The storage key of a webhook's history.
+pub fn history_key(webhook: &WebhookId) -> String {
+    format!("{HISTORY_KEY_PREFIX}{webhook}")
+}
+
+/// Reads a history document.
+pub fn decode_history(key: &str, text: Option<&str>, now_ms: u64) -> Result<Loaded<History>, Error> {
+    decode(key, text, now_ms)
+}
+
 /// Reads the outbox document.
 pub fn decode_outbox(text: Option<&str>, now_ms: u64) -> Result<Loaded<Outbox>, Error> {
     decode(OUTBOX_KEY, text, now_ms)
@@ -84,9 +98,9 @@ mod tests {
 
     #[test]
     fn documents_round_trip_with_their_version() {
-        let reg = Registry { webhooks_enabled: false, webhooks: vec![] };
+        let reg = Registry { webhooks_enabled: false, ..Registry::default() };
         let text = encode(&reg);
-        assert_eq!(text, r#"{"schemaVersion":1,"webhooksEnabled":false,"webhooks":[]}"#);
+        assert_eq!(text, r#"{"schemaVersion":1,"webhooksEnabled":false,"webhooks":[],"meta":{}}"#);
         assert_eq!(decode_registry(Some(&text), 0).expect("fine").value, reg);
     }
 

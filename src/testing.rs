@@ -46,6 +46,7 @@ struct Inner {
     unit: Cell<f64>,
     in_flight: Cell<usize>,
     max_in_flight: Cell<usize>,
+    offline: Cell<bool>,
 }
 
 /// The fake platform. Clones share state, so a test keeps one while the engine owns another.
@@ -58,6 +59,11 @@ impl Fake {
         let fake = Fake::default();
         fake.0.now.set(now);
         fake
+    }
+
+    /// The clock's reading.
+    pub fn now_ms(&self) -> u64 {
+        self.0.now.get()
     }
 
     /// Moves the clock forward.
@@ -109,6 +115,11 @@ impl Fake {
     /// Sets the value every jitter draw returns.
     pub fn set_unit(&self, value: f64) {
         self.0.unit.set(value);
+    }
+
+    /// Takes the fake network down (requests fail, `online()` is false) or back up.
+    pub fn set_offline(&self, offline: bool) {
+        self.0.offline.set(offline);
     }
 
     /// The most requests ever under way at once.
@@ -164,7 +175,8 @@ impl Http for Fake {
                 .find(|(part, q)| request.url.contains(part.as_str()) && !q.is_empty())
                 .and_then(|(_, q)| q.pop_front())
         }
-        .unwrap_or(HttpOutcome::Response { status: 200, retry_after: None });
+        .unwrap_or(HttpOutcome::Response { status: 200, retry_after: None, body: "{\"ok\":true}".into() });
+        let outcome = if self.0.offline.get() { HttpOutcome::NetworkError("Failed to fetch".into()) } else { outcome };
         let timeout = request.timeout_ms;
         self.0.sent.borrow_mut().push(Sent { at: self.now(), request, stored_before_sending });
         let in_flight = self.0.in_flight.get() + 1;
@@ -210,6 +222,17 @@ impl Storage for Fake {
         self.0.storage.borrow_mut().extend(entries);
         Ok(())
     }
+
+    async fn remove(&self, keys: Vec<String>) -> Result<(), String> {
+        if self.0.fail_writes.get() {
+            return Err("QUOTA_BYTES quota exceeded".into());
+        }
+        let mut storage = self.0.storage.borrow_mut();
+        keys.iter().for_each(|k| {
+            storage.remove(k);
+        });
+        Ok(())
+    }
 }
 
 impl Clock for Fake {
@@ -241,6 +264,10 @@ impl Runtime for Fake {
     /// [`crate::Engine::wake`], as the alarm would deliver them.
     async fn sleep(&self, _ms: u64) {
         std::future::pending::<()>().await;
+    }
+
+    fn online(&self) -> bool {
+        !self.0.offline.get()
     }
 
     fn arm_alarm(&self, at: Option<Millis>) {

@@ -4,6 +4,7 @@
 use crate::event::EventKind;
 use crate::headers::check_headers;
 use crate::ids::WebhookId;
+use crate::retry::RetryMode;
 use crate::url_check::{check_url, CheckedUrl, Scheme};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -89,12 +90,14 @@ pub struct WebhookDraft {
     pub headers: serde_json::Value,
     /// Whether the webhook is enabled; absent means enabled for a new webhook, unchanged for an edit.
     pub enabled: Option<bool>,
+    /// `persistent` or `quick`; empty means persistent for a new webhook, unchanged for an edit.
+    pub retry_mode: String,
 }
 
 /// A message about one field of the form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldMessage {
-    /// The form field: `name`, `url`, `method`, `events` or `headers`.
+    /// The form field: `name`, `url`, `method`, `events`, `headers` or `retryMode`.
     pub field: String,
     /// What is wrong or worth knowing, in words a user can act on.
     pub message: String,
@@ -121,6 +124,8 @@ pub struct ValidDraft {
     pub headers: BTreeMap<String, String>,
     /// The requested enabled state, if given.
     pub enabled: Option<bool>,
+    /// The requested retry choice, if given.
+    pub retry_mode: Option<RetryMode>,
     /// Things worth telling the user (e.g. plain http); saving goes ahead.
     pub warnings: Vec<FieldMessage>,
 }
@@ -188,13 +193,33 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
         errors.push(FieldMessage::new("events", "Choose at least one event to send."));
     }
 
+    let retry_mode = match draft.retry_mode.trim() {
+        "" => None,
+        "persistent" => Some(RetryMode::Persistent),
+        "quick" => Some(RetryMode::Quick),
+        other => {
+            errors.push(FieldMessage::new(
+                "retryMode",
+                format!("\"{other}\" is not a retry choice; choose persistent or quick."),
+            ));
+            None
+        }
+    };
+
     let headers =
         check_headers(&draft.headers).map_err(|message| errors.push(FieldMessage::new("headers", message))).ok();
 
     match (url, method, headers) {
-        (Some(url), Some(method), Some(headers)) if errors.is_empty() => {
-            Ok(ValidDraft { name: name.to_string(), url, method, events, headers, enabled: draft.enabled, warnings })
-        }
+        (Some(url), Some(method), Some(headers)) if errors.is_empty() => Ok(ValidDraft {
+            name: name.to_string(),
+            url,
+            method,
+            events,
+            headers,
+            enabled: draft.enabled,
+            retry_mode,
+            warnings,
+        }),
         _ => Err(errors),
     }
 }
@@ -259,6 +284,16 @@ mod tests {
         let errors = validate_draft(&draft("x", "https://a.com", &["message_sent", "party"])).expect_err("unknown");
         assert_eq!(fields(&errors), vec!["events"]);
         assert!(errors[0].message.contains("\"party\"") && errors[0].message.contains("milestone"));
+    }
+
+    #[test]
+    fn the_retry_choice_is_optional_and_checked() {
+        let mut d = draft("x", "https://a.com", &["error"]);
+        assert_eq!(validate_draft(&d).expect("valid").retry_mode, None);
+        d.retry_mode = "quick".into();
+        assert_eq!(validate_draft(&d).expect("valid").retry_mode, Some(RetryMode::Quick));
+        d.retry_mode = "forever".into();
+        assert_eq!(fields(&validate_draft(&d).expect_err("invalid")), vec!["retryMode"]);
     }
 
     #[test]

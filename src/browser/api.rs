@@ -45,6 +45,18 @@ impl AutoChatCore {
         )
     }
 
+    /// Called when the browser starts (`runtime.onStartup`): waiting deliveries go out now.
+    #[wasm_bindgen(js_name = browserStarted)]
+    pub fn browser_started(&self) {
+        self.engine.browser_started();
+    }
+
+    /// Called when the network comes back (the worker's `online` event).
+    #[wasm_bindgen(js_name = onOnline)]
+    pub fn on_online(&self) {
+        self.engine.wake();
+    }
+
     /// Called for every `chrome.alarms` alarm; acts on its own.
     #[wasm_bindgen(js_name = onAlarm)]
     pub fn on_alarm(&self, name: &str) {

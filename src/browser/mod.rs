@@ -25,6 +25,7 @@ impl Http for BrowserPorts {
             Ok(response) => HttpOutcome::Response {
                 status: response.status(),
                 retry_after: response.headers().get("retry-after").ok().flatten(),
+                body: read_text(&response).await,
             },
             Err(error) if error_name(&error).as_deref() == Some("TimeoutError") => HttpOutcome::TimedOut,
             Err(error) => HttpOutcome::NetworkError(error_message(&error)),
@@ -47,6 +48,12 @@ async fn fetch(request: &HttpRequest) -> Result<Response, JsValue> {
     }
     let response = JsFuture::from(chrome::fetch(&request.url, &init)?).await?;
     response.dyn_into::<Response>()
+}
+
+/// The response body as text (empty when it cannot be read); the caller keeps the first 1 KiB.
+async fn read_text(response: &Response) -> String {
+    let Ok(promise) = response.text() else { return String::new() };
+    JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).unwrap_or_default()
 }
 
 fn error_name(error: &JsValue) -> Option<String> {
@@ -72,6 +79,14 @@ impl Storage for BrowserPorts {
             Reflect::set(&items, &JsValue::from_str(key), &JsValue::from_str(value)).map_err(|e| error_message(&e))?;
         }
         JsFuture::from(chrome::storage_set(&items).map_err(|e| error_message(&e))?)
+            .await
+            .map_err(|e| error_message(&e))?;
+        Ok(())
+    }
+
+    async fn remove(&self, keys: Vec<String>) -> Result<(), String> {
+        let list: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+        JsFuture::from(chrome::storage_remove(&list).map_err(|e| error_message(&e))?)
             .await
             .map_err(|e| error_message(&e))?;
         Ok(())
@@ -103,6 +118,12 @@ impl Runtime for BrowserPorts {
             let _ = chrome::set_timeout(&resolve, delay);
         });
         let _ = JsFuture::from(promise).await;
+    }
+
+    fn online(&self) -> bool {
+        let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+        // Where the browser cannot tell, assume online: an attempt then fails and is retried.
+        Reflect::get(&navigator, &"onLine".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true)
     }
 
     fn arm_alarm(&self, at: Option<Millis>) {

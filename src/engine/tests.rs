@@ -1,6 +1,7 @@
 //! The engine's rules, end to end through commands, with the fake platform.
 
 use super::*;
+use crate::ids::DeliveryId;
 use crate::ports::HttpOutcome;
 use crate::testing::Fake;
 
@@ -34,7 +35,7 @@ fn webhook(fake: &Fake, engine: &Rc<Engine<Fake>>, id: &str) -> Value {
 }
 
 fn status(code: u16) -> HttpOutcome {
-    HttpOutcome::Response { status: code, retry_after: None }
+    HttpOutcome::Response { status: code, retry_after: None, body: String::new() }
 }
 
 #[test]
@@ -217,10 +218,16 @@ fn two_failures_then_success_is_three_attempts_with_one_id_on_the_schedule() {
 }
 
 #[test]
-fn exhausted_retries_count_one_failure() {
+fn a_quick_only_webhook_fails_after_three_attempts_counting_one_failure() {
     let fake = Fake::at(T0);
     let e = start(&fake);
-    let id = add(&fake, &e, "down", "https://down.com", &["error"]);
+    let v = ok(
+        &fake,
+        &e,
+        json!({"type": "addWebhook", "webhook": {"name": "down", "url": "https://down.com", "events": ["error"], "retryMode": "quick"}}),
+    );
+    let id = v["webhook"]["id"].as_str().expect("an id").to_string();
+    assert_eq!(v["webhook"]["retryMode"], "quick");
     fake.script("down", [status(500), status(500), status(500), status(500)]);
     emit_error(&fake, &e, "x");
     for wait in [1_000, 2_000, 4_000] {
@@ -270,7 +277,7 @@ fn retry_after_is_honoured() {
     let fake = Fake::at(T0);
     let e = start(&fake);
     add(&fake, &e, "busy", "https://busy.com", &["error"]);
-    fake.script("busy", [HttpOutcome::Response { status: 503, retry_after: Some("2".into()) }]);
+    fake.script("busy", [HttpOutcome::Response { status: 503, retry_after: Some("2".into()), body: String::new() }]);
     emit_error(&fake, &e, "x");
     assert_eq!(fake.alarm(), Some(Millis(T0 + 2_000)));
 }
@@ -481,4 +488,310 @@ fn plain_http_is_saved_with_a_warning() {
         json!({"type": "addWebhook", "webhook": {"name": "a", "url": "http://example.com/x", "events": ["error"]}}),
     );
     assert_eq!(v["warnings"][0]["field"], "url");
+}
+
+fn add_quick(fake: &Fake, engine: &Rc<Engine<Fake>>, name: &str, url: &str) -> String {
+    let v = ok(
+        fake,
+        engine,
+        json!({"type": "addWebhook", "webhook": {"name": name, "url": url, "events": ["error"], "retryMode": "quick"}}),
+    );
+    v["webhook"]["id"].as_str().expect("an id").to_string()
+}
+
+/// Wakes the engine at each due time until nothing is left to wake for (at most `limit` times).
+fn run_alarms(fake: &Fake, engine: &Rc<Engine<Fake>>, limit: usize) -> Vec<u64> {
+    let mut woke = Vec::new();
+    for _ in 0..limit {
+        let Some(at) = fake.alarm() else { break };
+        let now = fake.now_ms();
+        if at.0 > now {
+            fake.advance(at.0 - now);
+        }
+        woke.push(at.0 - T0);
+        engine.wake();
+        fake.run();
+    }
+    woke
+}
+
+#[test]
+fn a_persistent_webhook_keeps_trying_on_the_long_schedule_then_counts_one_failure() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "down for a day", "https://down.com", &["error"]);
+    fake.script("down", std::iter::repeat_n(status(503), 20));
+    emit_error(&fake, &e, "x");
+    run_alarms(&fake, &e, 40);
+    let sent = fake.sent_to("down");
+    assert_eq!(sent.len(), 13);
+    let offsets: Vec<u64> = sent.iter().map(|s| (s.at.0 - T0) / 1000).collect();
+    assert_eq!(offsets, [0, 1, 3, 63, 363, 1_263, 3_063, 6_663, 13_863, 28_263, 57_063, 85_863, 114_663]);
+    let w = webhook(&fake, &e, &id);
+    assert_eq!((w["failureCount"].clone(), w["pendingDeliveries"].clone()), (json!(1), json!(0)));
+    assert_eq!(w["consecutiveFailures"], 1);
+}
+
+#[test]
+fn a_waiting_delivery_shows_when_it_is_next_tried_and_why() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "down", "https://down.com", &["error"]);
+    fake.script("down", [status(503)]);
+    emit_error(&fake, &e, "x");
+    let w = webhook(&fake, &e, &id);
+    assert_eq!(w["nextAttemptAt"], "2025-12-07T17:30:01.000Z");
+    assert_eq!(w["lastError"], "HTTP 503 Service Unavailable");
+    assert_eq!(w["pendingDeliveries"], 1);
+}
+
+#[test]
+fn gone_disables_the_webhook_keeping_its_other_deliveries() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "gone", "https://gone.com", &["error"]);
+    fake.script("gone", [status(503), status(410)]);
+    emit_error(&fake, &e, "first");
+    emit_error(&fake, &e, "second"); // queued behind the first, which waits for its retry
+    run_alarms(&fake, &e, 1);
+    let w = webhook(&fake, &e, &id);
+    assert_eq!(w["enabled"], false);
+    assert!(w["disabledReason"].as_str().is_some_and(|r| r.contains("410 Gone")));
+    assert_eq!((w["failureCount"].clone(), w["pendingDeliveries"].clone()), (json!(1), json!(1)));
+    assert_eq!(fake.sent().len(), 2, "nothing more goes to a disabled webhook");
+    emit_error(&fake, &e, "while off");
+    assert_eq!(webhook(&fake, &e, &id)["pendingDeliveries"], 1, "events while it is off are not queued for it");
+    ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": id, "enabled": true}));
+    let w = webhook(&fake, &e, &id);
+    assert_eq!((w["disabledReason"].clone(), w["pendingDeliveries"].clone()), (Value::Null, json!(0)));
+    assert_eq!(fake.sent().len(), 3, "re-enabling sends what waited");
+}
+
+#[test]
+fn five_exhausted_deliveries_in_a_row_disable_the_webhook() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add_quick(&fake, &e, "flapping", "https://flap.com");
+    fake.script("flap", std::iter::repeat_n(status(500), 100));
+    for n in 0..6 {
+        emit_error(&fake, &e, &format!("e{n}"));
+    }
+    run_alarms(&fake, &e, 40);
+    let w = webhook(&fake, &e, &id);
+    assert_eq!(w["enabled"], false);
+    assert_eq!(w["failureCount"], 5);
+    assert!(w["disabledReason"].as_str().is_some_and(|r| r.contains("5 deliveries in a row")));
+    assert_eq!(w["pendingDeliveries"], 1, "the sixth waits for the user");
+    let discarded = ok(&fake, &e, json!({"type": "discardDeliveries", "webhookId": id}));
+    assert_eq!(discarded["discarded"], 1);
+    let history = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}));
+    assert_eq!(history["entries"][0]["outcome"], "discarded");
+}
+
+#[test]
+fn history_records_each_attempt_with_status_duration_and_response() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [HttpOutcome::Response { status: 500, retry_after: None, body: "x".repeat(5_000) }]);
+    emit_error(&fake, &e, "x");
+    run_alarms(&fake, &e, 5);
+    let h = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}));
+    let entries = h["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        (entries[0]["outcome"].clone(), entries[0]["attempt"].clone(), entries[0]["status"].clone()),
+        (json!("delivered"), json!(2), json!(200))
+    );
+    assert_eq!(
+        (entries[1]["outcome"].clone(), entries[1]["attempt"].clone(), entries[1]["status"].clone()),
+        (json!("retrying"), json!(1), json!(500))
+    );
+    assert_eq!(entries[1]["error"], "HTTP 500 Internal Server Error");
+    assert_eq!(entries[1]["response"].as_str().map(str::len), Some(1024));
+    assert_eq!(entries[0]["response"], "{\"ok\":true}");
+    assert_eq!(entries[0]["deliveryId"], entries[1]["deliveryId"]);
+    assert_eq!(entries[1]["at"], "2025-12-07T17:30:00.000Z");
+    assert!(entries[0]["body"].as_str().is_some_and(|b| b.contains("\"event\":\"error\"")));
+}
+
+#[test]
+fn history_keeps_the_last_fifty_attempts_per_webhook() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    for n in 0..60 {
+        emit_error(&fake, &e, &format!("e{n}"));
+    }
+    let h = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}));
+    assert_eq!(h["entries"].as_array().map(Vec::len), Some(50));
+    assert!(fake
+        .stored(&crate::store::history_key(&WebhookId(id.clone())))
+        .is_some_and(|t| t.contains("e59") && !t.contains("\\\"e9\\\"")));
+}
+
+#[test]
+fn redeliver_sends_the_same_payload_and_id_again() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    emit_error(&fake, &e, "x");
+    let first = fake.sent()[0].clone();
+    let delivery = first.header("webhook-id").expect("an id").to_string();
+    let r = ok(&fake, &e, json!({"type": "redeliver", "webhookId": id, "deliveryId": delivery}));
+    assert_eq!(r["queued"], true);
+    let again = fake.sent()[1].clone();
+    assert_eq!(again.header("webhook-id"), Some(delivery.as_str()));
+    assert_eq!(again.request.body, first.request.body);
+    assert_eq!(webhook(&fake, &e, &id)["triggerCount"], 2);
+    let err =
+        call(&fake, &e, json!({"type": "redeliver", "webhookId": id, "deliveryId": "msg_000000000000000000000000"}))
+            .expect_err("unknown");
+    assert_eq!(err.code(), "refused");
+}
+
+#[test]
+fn a_delivery_still_waiting_cannot_be_redelivered() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(500)]);
+    emit_error(&fake, &e, "x");
+    let delivery = fake.sent()[0].header("webhook-id").expect("an id").to_string();
+    let err =
+        call(&fake, &e, json!({"type": "redeliver", "webhookId": id, "deliveryId": delivery})).expect_err("waiting");
+    assert!(err.to_string().contains("still waiting"));
+}
+
+#[test]
+fn offline_uses_no_attempts_and_delivers_when_back_online() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add_quick(&fake, &e, "a", "https://a.com");
+    fake.set_offline(true);
+    emit_error(&fake, &e, "x");
+    assert!(fake.sent().is_empty(), "nothing is tried while the browser says it is offline");
+    assert_eq!(fake.alarm(), Some(Millis(T0 + 60_000)), "a recheck in case the online event is missed");
+    for _ in 0..5 {
+        fake.advance(60_000);
+        e.wake();
+        fake.run();
+    }
+    assert!(fake.sent().is_empty());
+    fake.set_offline(false);
+    e.wake(); // the worker's `online` event
+    fake.run();
+    assert_eq!(fake.sent().len(), 1);
+    let w = webhook(&fake, &e, &id);
+    assert_eq!((w["triggerCount"].clone(), w["failureCount"].clone()), (json!(1), json!(0)));
+}
+
+#[test]
+fn a_request_that_fails_because_the_network_dropped_is_not_counted() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add_quick(&fake, &e, "a", "https://a.com");
+    fake.script("a.com", [status(500), status(500)]);
+    emit_error(&fake, &e, "x");
+    fake.advance(1_000);
+    fake.set_offline(true);
+    // The network drops just as the retry is made: the fetch fails and `online()` says false.
+    fake.set_offline(false);
+    e.wake();
+    fake.run();
+    assert_eq!(fake.sent().len(), 2, "a second real attempt");
+    fake.set_offline(true);
+    fake.advance(2_000);
+    e.wake();
+    fake.run();
+    fake.set_offline(false);
+    e.wake();
+    fake.run();
+    assert_eq!(webhook(&fake, &e, &id)["triggerCount"], 1, "the third attempt was not burnt offline");
+}
+
+#[test]
+fn after_a_browser_restart_waiting_deliveries_go_out_at_once_keeping_their_counts() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    let id = add(&fake, &first, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(503), status(503), status(503)]);
+    emit_error(&fake, &first, "x");
+    run_alarms(&fake, &first, 2);
+    assert_eq!(fake.sent().len(), 3);
+    assert_eq!(webhook(&fake, &first, &id)["nextAttemptAt"], "2025-12-07T17:31:03.000Z", "waiting a minute");
+    drop(first);
+    fake.advance(5_000);
+    let second = start(&fake);
+    fake.run();
+    assert_eq!(fake.sent().len(), 3, "a worker start alone keeps the schedule");
+    second.browser_started();
+    fake.run();
+    assert_eq!(fake.sent().len(), 4);
+    let h = ok(&fake, &second, json!({"type": "getHistory", "webhookId": id}));
+    assert_eq!(h["entries"][0]["attempt"], 4, "the attempt count carried over");
+}
+
+#[test]
+fn a_full_outbox_drops_new_deliveries_and_counts_them() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.put(
+        crate::store::OUTBOX_KEY,
+        &crate::store::encode(&crate::outbox::Outbox {
+            deliveries: (0..crate::outbox::MAX_PENDING_DELIVERIES)
+                .map(|n| crate::outbox::Delivery {
+                    id: DeliveryId(format!("msg_{n:024}")),
+                    webhook_id: WebhookId("wh_gone".into()),
+                    event: "error".into(),
+                    body: "{}".into(),
+                    created_at: Millis(T0),
+                    attempts: 0,
+                    next_attempt_at: Millis(T0),
+                    last_error: None,
+                })
+                .collect(),
+            dropped_when_full: 0,
+        }),
+    );
+    let e = start(&fake);
+    let r = emit_error(&fake, &e, "x");
+    assert_eq!(
+        (r["deliveries"].as_array().map(Vec::len), r["droppedWhenFull"].as_array().map(Vec::len)),
+        (Some(0), Some(1))
+    );
+    assert_eq!(ok(&fake, &e, json!({"type": "listWebhooks"}))["droppedWhenFull"], 1);
+}
+
+#[test]
+fn a_burst_of_outcomes_is_stored_in_a_few_writes() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    for n in 0..10 {
+        add(&fake, &e, &format!("w{n}"), &format!("https://w{n}.com"), &["error"]);
+    }
+    let before = fake.writes();
+    emit_error(&fake, &e, "x");
+    let writes = fake.writes() - before;
+    assert!(writes <= 3, "10 deliveries and their outcomes took {writes} writes");
+    assert_eq!(ok(&fake, &e, json!({"type": "listWebhooks"}))["successRate"], 100.0);
+    let e2 = start(&fake);
+    assert_eq!(
+        ok(&fake, &e2, json!({"type": "listWebhooks"}))["webhooks"][9]["triggerCount"],
+        1,
+        "and all of it is stored"
+    );
+}
+
+#[test]
+fn deleting_a_webhook_removes_its_history_from_storage() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    emit_error(&fake, &e, "x");
+    let key = crate::store::history_key(&WebhookId(id.clone()));
+    assert!(fake.stored(&key).is_some());
+    ok(&fake, &e, json!({"type": "deleteWebhook", "id": id}));
+    assert_eq!(fake.stored(&key), None);
 }

@@ -136,8 +136,8 @@ test('a receiver that fails twice then succeeds sees 3 attempts with one deliver
   assert.ok(stats.lastTriggered);
 });
 
-test('a receiver that always answers 500 sees 3 attempts and failureCount 1', async () => {
-  const webhook = await addWebhook('Broken', '/status/500/b', ['error']);
+test('a receiver that always answers 500 sees 3 attempts and failureCount 1 (quick-only retries)', async () => {
+  const webhook = await addWebhook('Broken', '/status/500/b', ['error'], { retryMode: 'quick' });
   await emit('error');
   await waitFor(() => receiver.to('/status/500/b').length === 3, { timeout: 15_000 });
   const stats = await waitFor(async () => { const w = await getWebhook(webhook.id); return w.failureCount === 1 && w; });

@@ -1,0 +1,155 @@
+//! Coalesced storage writes.
+//!
+//! Changes mark what they touched as dirty. One writer at a time turns everything dirty into a
+//! single storage operation; changes made while a write is under way go out together in the next
+//! one. So a burst of outcomes costs a handful of writes, not one per request. A caller that must
+//! know its change is stored (a command, an emitted event) awaits [`Engine::flush`]; delivery
+//! outcomes only call [`Engine::flush_soon`].
+
+use super::{Engine, State};
+use crate::ids::WebhookId;
+use crate::ports::Ports;
+use crate::store::{encode, history_key, OUTBOX_KEY, REGISTRY_KEY};
+use crate::Error;
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+/// What has changed since the last write.
+#[derive(Default)]
+pub(super) struct Dirty {
+    pub registry: bool,
+    pub outbox: bool,
+    pub histories: BTreeSet<WebhookId>,
+    pub removed: BTreeSet<String>,
+}
+
+/// The writer's bookkeeping: changes are numbered, writes record the newest number they carried.
+#[derive(Default)]
+pub(super) struct Writes {
+    /// The number of the latest change.
+    changes: u64,
+    /// Every change up to this number is stored.
+    stored: u64,
+    /// The latest failed write: the change number it carried and why it failed.
+    failed: Option<(u64, String)>,
+    writing: bool,
+    waiters: Vec<Waker>,
+    /// Storage operations completed, for the status and the benchmark.
+    pub count: u64,
+}
+
+impl<P: Ports> Engine<P> {
+    /// Stores every change made so far; resolves when they are in storage.
+    pub(super) async fn flush(self: &Rc<Self>) -> Result<(), Error> {
+        let target = self.flush_soon();
+        Stored { engine: self, target }.await
+    }
+
+    /// Starts storing every change made so far without waiting; returns the change number.
+    pub(super) fn flush_soon(self: &Rc<Self>) -> u64 {
+        let mut s = self.state.borrow_mut();
+        s.writes.changes += 1;
+        let target = s.writes.changes;
+        if !s.writes.writing {
+            s.writes.writing = true;
+            let engine = Rc::clone(self);
+            self.ports.spawn(Box::pin(async move { engine.write_while_dirty().await }));
+        }
+        target
+    }
+
+    async fn write_while_dirty(self: Rc<Self>) {
+        loop {
+            let (carried, entries, removals) = {
+                let mut s = self.state.borrow_mut();
+                let carried = s.writes.changes;
+                let (entries, removals) = take_dirty(&mut s);
+                (carried, entries, removals)
+            };
+            if entries.is_empty() && removals.is_empty() {
+                let mut s = self.state.borrow_mut();
+                s.writes.stored = carried;
+                s.writes.writing = false;
+                s.writes.waiters.drain(..).for_each(Waker::wake);
+                return;
+            }
+            let written_keys: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
+            let mut result = self.ports.write(entries).await;
+            if result.is_ok() && !removals.is_empty() {
+                result = self.ports.remove(removals.clone()).await;
+            }
+            let mut s = self.state.borrow_mut();
+            s.writes.count += 1;
+            match result {
+                Ok(()) => s.writes.stored = carried,
+                Err(message) => {
+                    // Keep everything dirty so the next write carries it again.
+                    remark(&mut s, &written_keys, removals);
+                    s.writes.failed = Some((carried, message));
+                    s.writes.writing = false;
+                    s.writes.waiters.drain(..).for_each(Waker::wake);
+                    return;
+                }
+            }
+            s.writes.waiters.drain(..).for_each(Waker::wake);
+        }
+    }
+}
+
+fn take_dirty(s: &mut State) -> (Vec<(String, String)>, Vec<String>) {
+    let dirty = std::mem::take(&mut s.dirty);
+    let mut entries = Vec::new();
+    if dirty.registry {
+        entries.push((REGISTRY_KEY.to_string(), encode(&s.registry)));
+    }
+    if dirty.outbox {
+        entries.push((OUTBOX_KEY.to_string(), encode(&s.outbox)));
+    }
+    for id in &dirty.histories {
+        if let Some(history) = s.histories.get(id) {
+            entries.push((history_key(id), encode(history)));
+        }
+    }
+    (entries, dirty.removed.into_iter().collect())
+}
+
+fn remark(s: &mut State, written: &[String], removals: Vec<String>) {
+    for key in written {
+        match key.as_str() {
+            REGISTRY_KEY => s.dirty.registry = true,
+            OUTBOX_KEY => s.dirty.outbox = true,
+            _ => {
+                let id = s.histories.keys().find(|id| &history_key(id) == key).cloned();
+                s.dirty.histories.extend(id);
+            }
+        }
+    }
+    s.dirty.removed.extend(removals);
+}
+
+/// Resolves once the change numbered `target` is stored, or its write failed.
+struct Stored<'a, P: Ports> {
+    engine: &'a Engine<P>,
+    target: u64,
+}
+
+impl<P: Ports> Future for Stored<'_, P> {
+    type Output = Result<(), Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut s = self.engine.state.borrow_mut();
+        if s.writes.stored >= self.target {
+            return Poll::Ready(Ok(()));
+        }
+        if let Some((carried, message)) = &s.writes.failed {
+            if *carried >= self.target {
+                return Poll::Ready(Err(Error::Storage(message.clone())));
+            }
+        }
+        s.writes.waiters.push(cx.waker().clone());
+        Poll::Pending
+    }
+}
