@@ -32,12 +32,14 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   ready().then((c) => c.onAlarm(alarm.name), (error) => console.error('AutoChat:', error));
 });
 
-// Alarms may not survive a browser restart: starting the core re-arms them and resumes the outbox.
+// Alarms may not survive a browser restart: starting the core re-arms them and resumes the outbox
+// (the core itself notices a new browser session and sends what waited at once).
 chrome.runtime.onStartup.addListener(() => {
-  ready().then((c) => c.browserStarted(), (error) => console.error('AutoChat:', error));
+  ready().catch((error) => console.error('AutoChat:', error));
 });
 
-// Deliveries wait while the browser is offline; this brings them back as soon as it is online.
+// Deliveries wait while the browser is offline; this brings them back as soon as it is online
+// (where the browser fires the event in workers; the core also looks again every few seconds).
 self.addEventListener('online', () => {
   ready().then((c) => c.onOnline(), (error) => console.error('AutoChat:', error));
 });

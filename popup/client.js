@@ -36,3 +36,6 @@ export const clearStats = (id) => send(id ? { type: 'clearStats', id } : { type:
 export const testWebhook = (id) => send({ type: 'testWebhook', id });
 export const emit = (event, data = {}) => send({ type: 'emit', event, data });
 export const getStatus = () => send({ type: 'getStatus' });
+export const getHistory = (webhookId) => send({ type: 'getHistory', webhookId });
+export const discardDeliveries = (webhookId) => send({ type: 'discardDeliveries', webhookId });
+export const redeliver = (webhookId, deliveryId) => send({ type: 'redeliver', webhookId, deliveryId });

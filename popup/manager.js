@@ -5,10 +5,10 @@
 // wasm module; every change is a command to the worker. This file builds DOM (text only) and wires
 // events.
 import * as client from './client.js';
-import { validateWebhook, parseHeaders, eventCatalog, originPattern, describeAge } from './wasm.js';
+import { validateWebhook, parseHeaders, eventCatalog, originPattern, describeAge, describeWait } from './wasm.js';
 import { el } from './dom.js';
 
-const FIELDS = ['name', 'url', 'method', 'events', 'headers'];
+const FIELDS = ['name', 'url', 'method', 'events', 'headers', 'retryMode'];
 const METHODS = ['POST', 'GET', 'PUT', 'PATCH'];
 
 /** Mounts the manager into `root`; returns `{ refresh, focus }`. */
@@ -18,6 +18,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
   const labelOf = Object.fromEntries(catalog.map((e) => [e.name, e.label]));
   let editing = null; // the webhook being edited, or null when adding
   let latest = null; // the last list from the core
+  const openHistories = new Set(); // webhooks whose history panel is open, kept across refreshes
 
   // ---- the form -------------------------------------------------------------------------------
   const errorFor = (field) => el('p', { class: 'field-error', id: id(`${field}-error`), hidden: true });
@@ -35,12 +36,15 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
       el('label', { for: id(`event-${e.name}`) }, e.label),
       el('p', { class: 'hint', id: id(`event-${e.name}-desc`) }, e.description, ' ', el('code', {}, e.name)))));
   const headersInput = el('textarea', { id: id('headers'), name: 'headers', rows: 3, spellcheck: 'false', placeholder: '{"Authorization": "Bearer …"}', 'aria-describedby': `${id('headers-hint')} ${id('headers-error')}` });
+  const retrySelect = el('select', { id: id('retry'), name: 'retryMode', 'aria-describedby': `${id('retry-hint')} ${id('retryMode-error')}` },
+    el('option', { value: 'persistent' }, 'Keep retrying for up to 32 hours (recommended)'),
+    el('option', { value: 'quick' }, 'Quick only: 3 attempts within 3 seconds'));
   const submitButton = el('button', { type: 'submit', class: 'primary', id: id('submit') }, '➕ Add Webhook');
   const cancelButton = el('button', { type: 'button', id: id('cancel'), hidden: true, onclick: () => resetForm() }, 'Cancel');
   const formTitle = el('h3', { id: id('form-title') }, 'Add a webhook');
   const formStatus = el('p', { class: 'form-status', id: id('form-status'), role: 'status' });
   const limitNotice = el('p', { class: 'notice', id: id('limit'), hidden: true });
-  const inputs = { name: nameInput, url: urlInput, method: methodSelect, events: eventsFieldset, headers: headersInput };
+  const inputs = { name: nameInput, url: urlInput, method: methodSelect, events: eventsFieldset, headers: headersInput, retryMode: retrySelect };
   const errors = Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)]));
 
   const form = el('form', { class: 'webhook-form', novalidate: true, 'aria-labelledby': id('form-title'), onsubmit: submit },
@@ -55,6 +59,11 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
       headersInput,
       el('p', { class: 'hint', id: id('headers-hint') }, 'For authentication, e.g. {"Authorization": "Bearer YOUR_TOKEN"}. Leave empty for Slack, Zapier and IFTTT.'),
       errors.headers),
+    el('div', { class: 'field' },
+      el('label', { for: id('retry') }, 'Retries'),
+      retrySelect,
+      el('p', { class: 'hint', id: id('retry-hint') }, 'When the endpoint is down, AutoChat retries after 1 s and 2 s, then (unless you choose quick only) after 1, 5, 15 and 30 minutes and 1, 2, 4 and 8 hours, so no event is lost to an outage.'),
+      errors.retryMode),
     el('div', { class: 'actions' }, submitButton, cancelButton),
     formStatus);
 
@@ -78,6 +87,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
       url: urlInput.value,
       method: methodSelect.value,
       events: eventBoxes.filter((b) => b.checked).map((b) => b.value),
+      retryMode: retrySelect.value,
     };
   }
 
@@ -178,6 +188,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     editing = null;
     form.reset();
     methodSelect.value = 'POST';
+    retrySelect.value = 'persistent';
     formTitle.textContent = 'Add a webhook';
     submitButton.textContent = '➕ Add Webhook';
     cancelButton.hidden = true;
@@ -192,6 +203,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     nameInput.value = webhook.name;
     urlInput.value = webhook.url;
     methodSelect.value = webhook.method;
+    retrySelect.value = webhook.retryMode;
     eventBoxes.forEach((b) => { b.checked = webhook.events.includes(b.value); });
     headersInput.value = Object.keys(webhook.headers).length ? JSON.stringify(webhook.headers, null, 2) : '';
     formTitle.textContent = `Edit “${webhook.name}”`;
@@ -271,6 +283,8 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
       keep.focus();
     });
 
+    const pending = webhook.pendingDeliveries > 0 && pendingLine(webhook);
+    const history = historyPanel(webhook);
     const rate = webhook.successRate === null ? '—' : `${Math.round(webhook.successRate)}%`;
     const last = webhook.lastTriggered ? describeAge(webhook.lastTriggered) : 'Never';
     const lastTitle = webhook.lastTriggered ? new Date(webhook.lastTriggered).toLocaleString() : null;
@@ -283,19 +297,112 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
         el('label', { class: 'switch' }, toggle, el('span', { class: 'switch-track', 'aria-hidden': 'true' }))),
       el('p', { class: 'webhook-url' }, el('span', { class: 'method' }, webhook.method), ' ', host),
       permissionMissing && el('p', { class: 'notice permission' }, `⚠️ AutoChat may no longer reach ${host}: access was removed. Edit the webhook and save it to allow it again.`),
+      webhook.disabledReason && el('p', { class: 'notice disabled-reason', role: 'alert' }, `⚠️ ${webhook.disabledReason}`),
       el('p', { class: 'webhook-events' }, webhook.events.map((e) => el('span', { class: 'chip' }, labelOf[e] ?? e))),
       el('dl', { class: 'stats' },
         stat('Total Triggers', String(webhook.triggerCount)),
         stat('Failures', String(webhook.failureCount)),
         stat('Last Triggered', last, lastTitle),
         stat('Success Rate', rate)),
-      webhook.pendingDeliveries > 0 && el('p', { class: 'hint' }, `${webhook.pendingDeliveries} delivery${webhook.pendingDeliveries === 1 ? '' : 'ies'} waiting to be sent.`),
+      pending,
       el('div', { class: 'actions' },
         testButton,
         el('button', { type: 'button', 'aria-label': `✏️ Edit ${webhook.name}`, onclick: () => startEditing(webhook) }, '✏️ Edit'),
         deleteButton),
       confirmBox,
-      testResult);
+      testResult,
+      history);
+  }
+
+  // "3 deliveries waiting · next attempt in 5 min · HTTP 503 …" and a way to give up on them.
+  function pendingLine(webhook) {
+    const n = webhook.pendingDeliveries;
+    const parts = [`${n} ${n === 1 ? 'delivery' : 'deliveries'} waiting`];
+    if (!webhook.enabled) parts.push('sent when the webhook is switched back on');
+    else if (webhook.nextAttemptAt) parts.push(`next attempt ${describeWait(webhook.nextAttemptAt)}`);
+    else parts.push('sending now');
+    if (webhook.lastError) parts.push(webhook.lastError);
+    const discard = el('button', { type: 'button', class: 'danger small', 'aria-label': `Discard waiting deliveries of ${webhook.name}` }, 'Discard');
+    discard.addEventListener('click', async () => {
+      discard.replaceWith(el('span', { class: 'inline-confirm' },
+        `Discard ${n} waiting ${n === 1 ? 'delivery' : 'deliveries'}? `,
+        el('button', {
+          type: 'button', class: 'danger small',
+          onclick: async () => {
+            try {
+              const { discarded } = await client.discardDeliveries(webhook.id);
+              listStatus.textContent = `${discarded} ${discarded === 1 ? 'delivery' : 'deliveries'} of “${webhook.name}” discarded.`;
+              await refresh();
+            } catch (error) {
+              listStatus.textContent = error.message;
+            }
+          },
+        }, 'Discard them'),
+        ' ',
+        el('button', { type: 'button', class: 'small', onclick: () => refresh(true) }, 'Keep')));
+    });
+    return el('p', { class: 'pending' }, `⏳ ${parts.join(' · ')} `, discard);
+  }
+
+  // The last 50 attempts, loaded when opened, with 🔁 Redeliver for finished deliveries.
+  function historyPanel(webhook) {
+    const body = el('div', { class: 'history-body' });
+    const panel = el('details', { class: 'history', dataset: { webhook: webhook.id } },
+      el('summary', {}, '📜 History'), body);
+    panel.addEventListener('toggle', () => { if (panel.open) loadHistory(webhook, body); });
+    if (openHistories.has(webhook.id)) {
+      panel.open = true;
+    }
+    panel.addEventListener('toggle', () => {
+      if (panel.open) openHistories.add(webhook.id); else openHistories.delete(webhook.id);
+    });
+    return panel;
+  }
+
+  async function loadHistory(webhook, body) {
+    let entries;
+    try {
+      ({ entries } = await client.getHistory(webhook.id));
+    } catch (error) {
+      body.replaceChildren(el('p', { class: 'field-error' }, error.message));
+      return;
+    }
+    if (entries.length === 0) {
+      body.replaceChildren(el('p', { class: 'hint' }, 'No attempts yet. They appear here as events are delivered.'));
+      return;
+    }
+    body.replaceChildren(el('ol', { class: 'history-list', 'aria-label': `History of ${webhook.name}` }, entries.map((e) => historyEntry(webhook, e))));
+  }
+
+  const OUTCOME_WORDS = { delivered: '✅ Delivered', retrying: '🔁 Will retry', failed: '❌ Failed', discarded: '🗑️ Discarded', dropped: 'Dropped' };
+
+  function historyEntry(webhook, e) {
+    const result = e.status !== null ? `HTTP ${e.status}` : (e.error ?? '');
+    const line = el('p', { class: 'history-line' },
+      el('span', { class: `outcome ${e.outcome}` }, OUTCOME_WORDS[e.outcome] ?? e.outcome), ' · ',
+      el('span', { title: new Date(e.at).toLocaleString() }, describeAge(e.at)), ' · ',
+      el('code', {}, e.event), ` · attempt ${e.attempt} · ${result} · ${e.durationMs} ms`);
+    const details = [];
+    if (e.error && e.status !== null) details.push(el('p', { class: 'hint' }, e.error));
+    if (e.response) details.push(el('details', { class: 'response' }, el('summary', {}, 'Response'), el('pre', {}, e.response)));
+    details.push(el('details', { class: 'response' }, el('summary', {}, 'Payload'), el('pre', {}, e.body)));
+    const redeliverButton = el('button', {
+      type: 'button', class: 'small', disabled: e.waiting,
+      title: e.waiting ? 'This delivery is still waiting to be sent.' : null,
+      'aria-label': `🔁 Redeliver ${e.event} (${e.deliveryId})`,
+    }, '🔁 Redeliver');
+    const said = el('span', { class: 'hint', role: 'status' });
+    redeliverButton.addEventListener('click', async () => {
+      redeliverButton.disabled = true;
+      try {
+        const r = await client.redeliver(webhook.id, e.deliveryId);
+        said.textContent = r.waitsForEnable ? ' Queued: it goes out when the webhook is switched on.' : ' Queued again with the same id.';
+      } catch (error) {
+        said.textContent = ` ${error.message}`;
+        redeliverButton.disabled = false;
+      }
+    });
+    return el('li', { dataset: { delivery: e.deliveryId } }, line, ...details, el('div', {}, redeliverButton, said));
   }
 
   async function permissionsMissing(webhooks) {
@@ -310,7 +417,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     }));
   }
 
-  async function refresh() {
+  async function refresh(force = false) {
     try {
       latest = await client.listWebhooks();
     } catch (error) {
@@ -321,9 +428,9 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     // Keep test results and open confirmations of items that stay: re-render only changed items.
     const old = new Map([...list.children].map((li) => [li.dataset.id, li]));
     const items = latest.webhooks.map((w, i) => {
-      const key = JSON.stringify([w, missing[i], w.lastTriggered && describeAge(w.lastTriggered)]);
+      const key = JSON.stringify([w, missing[i], w.lastTriggered && describeAge(w.lastTriggered), w.nextAttemptAt && describeWait(w.nextAttemptAt)]);
       const previous = old.get(w.id);
-      if (previous && previous.dataset.key === key) return previous;
+      if (previous && previous.dataset.key === key && !force) return previous;
       const fresh = item(w, missing[i]);
       fresh.dataset.key = key;
       if (previous) {
@@ -345,6 +452,13 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
       again?.focus();
     }
     emptyState.hidden = latest.webhooks.length > 0;
+    if (latest.droppedWhenFull > 0) {
+      listStatus.textContent = `⚠️ ${latest.droppedWhenFull} ${latest.droppedWhenFull === 1 ? 'delivery was' : 'deliveries were'} never queued because 10,000 were already waiting. Check the endpoints that are failing.`;
+    }
+    for (const panel of list.querySelectorAll('details.history[open]')) {
+      const w = latest.webhooks.find((x) => x.id === panel.dataset.webhook);
+      if (w) loadHistory(w, panel.querySelector('.history-body'));
+    }
     updateLimit();
     return latest;
   }
@@ -354,8 +468,12 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area === 'local' && changes['autochat.registry']) refresh();
   });
-  // Relative times ("5 min ago") age while the page is open.
-  setInterval(() => { if (latest?.webhooks.some((w) => w.lastTriggered)) refresh(); }, 30_000);
+  // Statistics and history change when deliveries finish (the outbox too, while retries wait).
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area === 'local' && !changes['autochat.registry'] && changes['autochat.outbox']) refresh();
+  });
+  // Relative times ("5 min ago", "in 40 s") move on while the page is open.
+  setInterval(() => { if (latest?.webhooks.some((w) => w.lastTriggered || w.nextAttemptAt)) refresh(); }, 15_000);
 
   return { refresh, focus: () => nameInput.focus() };
 }

@@ -14,3 +14,5 @@ export const eventCatalog = () => JSON.parse(core.eventCatalog());
 export const originPattern = (url) => core.originPattern(url) ?? null;
 /** "5 min ago" for an ISO time. */
 export const describeAge = (iso) => core.describeAge(iso, Date.now());
+/** "in 5 min" for an ISO time to come. */
+export const describeWait = (iso) => core.describeWait(iso, Date.now());

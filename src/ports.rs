@@ -59,6 +59,10 @@ pub trait Storage {
     async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String>;
     /// Removes keys.
     async fn remove(&self, keys: Vec<String>) -> Result<(), String>;
+    /// True the first time it is asked in a browser session, false after: the browser empties
+    /// `chrome.storage.session` when it closes, so a missing mark there means it has restarted.
+    /// (`runtime.onStartup` is not delivered reliably enough to build on.)
+    async fn claim_browser_session(&self) -> bool;
 }
 
 /// The current time.

@@ -47,6 +47,7 @@ struct Inner {
     in_flight: Cell<usize>,
     max_in_flight: Cell<usize>,
     offline: Cell<bool>,
+    session_claimed: Cell<bool>,
 }
 
 /// The fake platform. Clones share state, so a test keeps one while the engine owns another.
@@ -115,6 +116,11 @@ impl Fake {
     /// Sets the value every jitter draw returns.
     pub fn set_unit(&self, value: f64) {
         self.0.unit.set(value);
+    }
+
+    /// Closes and reopens the fake browser: its session storage is emptied.
+    pub fn restart_browser(&self) {
+        self.0.session_claimed.set(false);
     }
 
     /// Takes the fake network down (requests fail, `online()` is false) or back up.
@@ -221,6 +227,10 @@ impl Storage for Fake {
         self.0.writes.set(self.0.writes.get() + 1);
         self.0.storage.borrow_mut().extend(entries);
         Ok(())
+    }
+
+    async fn claim_browser_session(&self) -> bool {
+        !self.0.session_claimed.replace(true)
     }
 
     async fn remove(&self, keys: Vec<String>) -> Result<(), String> {

@@ -105,6 +105,18 @@ pub fn describe_age(then: Millis, now: Millis) -> String {
     }
 }
 
+/// How long until `then`, in words for a waiting delivery ("now", "in 40 s", "in 5 min").
+pub fn describe_wait(then: Millis, now: Millis) -> String {
+    let secs = then.since(now).div_ceil(1000);
+    match secs {
+        0 => "now".into(),
+        1..=89 => format!("in {secs} s"),
+        90..=5_399 => format!("in {} min", (secs + 30) / 60),
+        5_400..=129_599 => format!("in {} hours", (secs + 1_800) / 3_600),
+        _ => format!("in {} days", (secs + 43_200) / 86_400),
+    }
+}
+
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 fn valid_civil(y: u64, m: u64, d: u64) -> bool {
@@ -202,6 +214,19 @@ mod tests {
         assert_eq!(ago(30 * 3_600), "yesterday");
         assert_eq!(ago(3 * 86_400), "3 days ago");
         assert_eq!(describe_age(Millis(now.0 + 5_000), now), "just now", "a clock that moved back is not the future");
+    }
+
+    #[test]
+    fn waits_read_naturally() {
+        let now = Millis(10_000_000);
+        let wait = |ms: u64| describe_wait(now.plus(ms), now);
+        assert_eq!(describe_wait(Millis(5), now), "now");
+        assert_eq!(wait(0), "now");
+        assert_eq!(wait(1), "in 1 s");
+        assert_eq!(wait(40_000), "in 40 s");
+        assert_eq!(wait(300_000), "in 5 min");
+        assert_eq!(wait(7_200_000), "in 2 hours");
+        assert_eq!(wait(3 * 86_400_000), "in 3 days");
     }
 
     #[test]

@@ -45,12 +45,6 @@ impl AutoChatCore {
         )
     }
 
-    /// Called when the browser starts (`runtime.onStartup`): waiting deliveries go out now.
-    #[wasm_bindgen(js_name = browserStarted)]
-    pub fn browser_started(&self) {
-        self.engine.browser_started();
-    }
-
     /// Called when the network comes back (the worker's `online` event).
     #[wasm_bindgen(js_name = onOnline)]
     pub fn on_online(&self) {
@@ -109,6 +103,12 @@ pub fn origin_pattern(url: &str) -> Option<String> {
 #[wasm_bindgen(js_name = describeAge)]
 pub fn describe_age(rfc3339: &str, now_ms: f64) -> String {
     Millis::parse_rfc3339(rfc3339).map(|then| time::describe_age(then, Millis(now_ms as u64))).unwrap_or_default()
+}
+
+/// "in 5 min" for an RFC 3339 time to come, as a waiting delivery shows it; empty when unreadable.
+#[wasm_bindgen(js_name = describeWait)]
+pub fn describe_wait(rfc3339: &str, now_ms: f64) -> String {
+    Millis::parse_rfc3339(rfc3339).map(|then| time::describe_wait(then, Millis(now_ms as u64))).unwrap_or_default()
 }
 
 /// The eight events with their labels and descriptions, for forms: JSON text.

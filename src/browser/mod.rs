@@ -14,6 +14,9 @@ use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect, Response, Resp
 /// The alarm that wakes the worker for due deliveries.
 pub const OUTBOX_ALARM: &str = "autochat.outbox";
 
+/// The `chrome.storage.session` key that marks this browser session as seen.
+const SESSION_MARK: &str = "autochat.sessionStarted";
+
 /// The ports as the extension's service worker provides them.
 pub struct BrowserPorts;
 
@@ -82,6 +85,23 @@ impl Storage for BrowserPorts {
             .await
             .map_err(|e| error_message(&e))?;
         Ok(())
+    }
+
+    async fn claim_browser_session(&self) -> bool {
+        let key = JsValue::from_str(SESSION_MARK);
+        let found = match chrome::session_get(&key) {
+            Ok(promise) => JsFuture::from(promise).await.ok(),
+            Err(_) => None,
+        };
+        let marked = found.and_then(|f| Reflect::get(&f, &key).ok()).is_some_and(|v| !v.is_undefined());
+        if !marked {
+            let items = Object::new();
+            let _ = Reflect::set(&items, &key, &JsValue::TRUE);
+            if let Ok(promise) = chrome::session_set(&items) {
+                let _ = JsFuture::from(promise).await;
+            }
+        }
+        !marked
     }
 
     async fn remove(&self, keys: Vec<String>) -> Result<(), String> {

@@ -17,8 +17,11 @@ use std::rc::Rc;
 const TIMER_HORIZON_MS: u64 = 60_000;
 /// Slack added to the in-flight watchdog alarm beyond the request timeout.
 const WATCHDOG_SLACK_MS: u64 = 5_000;
-/// While offline, look again this often (the browser's `online` event usually comes first).
+/// While offline, the alarm looks again this often, in case the worker stops meanwhile.
 const OFFLINE_RECHECK_MS: u64 = 60_000;
+/// While offline and alive, the worker looks again this often (not every browser fires `online`
+/// in a service worker).
+const OFFLINE_POLL_MS: u64 = 2_000;
 /// What a delivery waiting for the network says.
 const OFFLINE: &str = "Offline: waiting for the network to come back (no attempt was used).";
 
@@ -293,10 +296,10 @@ impl<P: Ports> Engine<P> {
                 self.ports.arm_alarm(wanted);
                 s.alarm_at = wanted;
             }
-            match next_due {
+            let timer_for = if online { next_due } else { next_due.map(|_| now.plus(OFFLINE_POLL_MS)) };
+            match timer_for {
                 Some(at)
-                    if online
-                        && at > now
+                    if at > now
                         && at.since(now) <= TIMER_HORIZON_MS
                         && s.timer_at.is_none_or(|t| t <= now || t > at) =>
                 {

@@ -74,9 +74,14 @@ impl<P: Ports> Engine<P> {
         if !backups.is_empty() {
             ports.write(backups).await.map_err(Error::Storage)?;
         }
+        let browser_restarted = ports.claim_browser_session().await;
         let state = State { registry: registry.value, outbox: outbox.value, histories, ..State::default() };
         let engine = Rc::new(Engine { ports, version: version.into(), policy, state: RefCell::new(state) });
-        engine.kick();
+        if browser_restarted {
+            engine.browser_started();
+        } else {
+            engine.kick();
+        }
         Ok(engine)
     }
 
@@ -176,10 +181,10 @@ impl<P: Ports> Engine<P> {
         self.kick();
     }
 
-    /// Called once when the browser starts: waiting deliveries are tried at once instead of at
-    /// their scheduled time (a restart often follows a network change, and the user expects
-    /// queued events to flow), without adding to their attempt counts.
-    pub fn browser_started(self: &Rc<Self>) {
+    /// Runs once per browser session, at the first start of the core: waiting deliveries are
+    /// tried at once instead of at their scheduled time (a restart often follows a network
+    /// change, and the user expects queued events to flow), without adding to their attempts.
+    fn browser_started(self: &Rc<Self>) {
         let now = self.ports.now();
         {
             let mut s = self.state.borrow_mut();

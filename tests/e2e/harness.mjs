@@ -19,7 +19,7 @@ export const ARTIFACTS = path.join(ROOT, 'tests/e2e/artifacts');
  *   /retry-after/S/…       503 with `Retry-After: S` the first time, then 200
  *   /hang/…                never answers (the connection's close is recorded)
  */
-export async function startReceiver() {
+export async function startReceiver({ port = 0 } = {}) {
   const requests = [];
   const seen = new Map();
   const server = http.createServer((req, res) => {
@@ -53,10 +53,11 @@ export async function startReceiver() {
       res.writeHead(status, headers).end(JSON.stringify({ status }));
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}`;
   return {
     base,
+    port: server.address().port,
     requests,
     to: (prefix) => requests.filter((r) => r.path.startsWith(prefix)),
     clear: () => { requests.length = 0; seen.clear(); },
