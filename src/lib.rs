@@ -15,10 +15,12 @@
 //! - [`store`]: persisted documents and schema versions.
 //! - [`protocol`]: the typed commands and replies shared by the worker and the pages.
 //! - [`error`]: the error type and its one conversion for the outside world.
+//! - [`campaign`]: the auto-send state machine and its settings.
 //! - [`engine`]: the single writer tying it together.
 //!
 //! Effects go through [`ports`]; the browser implements them in `browser` (wasm only).
 
+pub mod campaign;
 pub mod engine;
 pub mod error;
 pub mod event;

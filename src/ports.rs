@@ -5,6 +5,7 @@
 //! The core is single-threaded (a service worker has one thread), hence no `Send` bounds.
 #![allow(async_fn_in_trait)] // Implemented only inside this crate, on one thread: no Send bound needed.
 
+use crate::campaign::SitePicks;
 use crate::time::Millis;
 use crate::webhook::Method;
 use std::future::Future;
@@ -69,6 +70,16 @@ pub trait Storage {
 pub trait Clock {
     /// Now.
     fn now(&self) -> Millis;
+    /// The user's time zone at `at`, in minutes east of UTC (so local midnight can be found).
+    fn utc_offset_minutes(&self, at: Millis) -> i32;
+}
+
+/// The chat page a campaign sends in.
+pub trait ChatPage {
+    /// Puts `text` into the chat's input in tab `tab_id`, sends it, and confirms it left the input.
+    /// `picks` are the elements the user picked on that site, if any. The error says what went
+    /// wrong in words (it becomes the `error` event's text).
+    async fn send_in_tab(&self, tab_id: u32, text: &str, picks: &SitePicks) -> Result<(), String>;
 }
 
 /// Randomness for ids and jitter.
@@ -102,6 +113,6 @@ pub trait Runtime {
 }
 
 /// Everything the engine needs, implemented by one type per platform.
-pub trait Ports: Http + Storage + Clock + Random + Runtime + 'static {}
+pub trait Ports: Http + Storage + Clock + Random + Runtime + ChatPage + 'static {}
 
-impl<T: Http + Storage + Clock + Random + Runtime + 'static> Ports for T {}
+impl<T: Http + Storage + Clock + Random + Runtime + ChatPage + 'static> Ports for T {}

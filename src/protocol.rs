@@ -4,6 +4,7 @@
 //! `{"value": …}` on success or `{"error": {"code", "message", "field"?, "fields"?}}`. README.md
 //! lists every command with its shape.
 
+use crate::campaign::config::CampaignDraft;
 use crate::error::ErrorBody;
 use crate::ids::{DeliveryId, WebhookId};
 use crate::webhook::WebhookDraft;
@@ -96,6 +97,57 @@ pub enum Command {
     },
     /// Outbox and dispatcher state.
     GetStatus,
+    /// The campaign: settings, state, counters.
+    GetCampaign,
+    /// Validates and saves the campaign's settings.
+    SaveCampaign {
+        /// The form's content.
+        campaign: CampaignDraft,
+    },
+    /// Starts the campaign in a tab.
+    StartCampaign {
+        /// The tab.
+        tab_id: u32,
+        /// Its URL.
+        url: String,
+        /// Its title.
+        #[serde(default)]
+        title: String,
+    },
+    /// Pauses the running campaign.
+    PauseCampaign,
+    /// Resumes the paused campaign.
+    ResumeCampaign,
+    /// Stops the campaign.
+    StopCampaign,
+    /// Remembers elements picked on a site (sent by the page's pick mode).
+    SavePicks {
+        /// The site, `scheme://host[:port]`.
+        origin: String,
+        /// The input's CSS selector.
+        #[serde(default)]
+        input: Option<String>,
+        /// The send button's CSS selector.
+        #[serde(default)]
+        button: Option<String>,
+    },
+    /// Forgets the elements picked on a site.
+    ClearPicks {
+        /// The site.
+        origin: String,
+    },
+    /// A tab closed (from the worker's tab listener).
+    TabClosed {
+        /// The tab.
+        tab_id: u32,
+    },
+    /// A tab loaded a URL (from the worker's tab listener).
+    TabNavigated {
+        /// The tab.
+        tab_id: u32,
+        /// The new URL.
+        url: String,
+    },
 }
 
 /// A reply: a value, or an error the page can show.

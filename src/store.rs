@@ -2,10 +2,12 @@
 //!
 //! JSON documents in `chrome.storage.local`, each with a `schemaVersion`:
 //! `autochat.registry` (the webhooks, the global switch, per-webhook settings and health),
-//! `autochat.outbox` (pending deliveries) and one `autochat.history.<id>` per webhook. A later
+//! `autochat.outbox` (pending deliveries), `autochat.campaign`, and one `autochat.history.<id>` per
+//! webhook. A later
 //! release that changes a document adds a migration step here. A document from a newer release is never overwritten, and a document that cannot be read is kept under a
 //! backup key before the core starts afresh, so nothing a user saved is silently lost.
 
+use crate::campaign::Campaign;
 use crate::history::History;
 use crate::ids::WebhookId;
 use crate::outbox::Outbox;
@@ -18,6 +20,11 @@ use serde::{Deserialize, Serialize};
 pub const REGISTRY_KEY: &str = "autochat.registry";
 /// Storage key of the outbox document.
 pub const OUTBOX_KEY: &str = "autochat.outbox";
+/// Storage key of the campaign document (settings, state, counters, picks per site).
+pub const CAMPAIGN_KEY: &str = "autochat.campaign";
+/// Storage key of the test-only switch: `{"fastIntervals": true}` lets a campaign wait as little
+/// as 0.1 s between messages, for the end-to-end tests. Nothing in the UI sets it.
+pub const TESTING_KEY: &str = "autochat.testing";
 /// Storage key prefix of each webhook's history document (`autochat.history.<webhook id>`).
 pub const HISTORY_KEY_PREFIX: &str = "autochat.history.";
 /// The schema version this build writes and the newest it reads.
@@ -79,6 +86,11 @@ pub fn history_key(webhook: &WebhookId) -> String {
 /// Reads a history document.
 pub fn decode_history(key: &str, text: Option<&str>, now_ms: u64) -> Result<Loaded<History>, Error> {
     decode(key, text, now_ms)
+}
+
+/// Reads the campaign document.
+pub fn decode_campaign(text: Option<&str>, now_ms: u64) -> Result<Loaded<Campaign>, Error> {
+    decode(CAMPAIGN_KEY, text, now_ms)
 }
 
 /// Reads the outbox document.

@@ -4,7 +4,8 @@
 //! Nothing sleeps: time moves only when a test calls [`Fake::advance`], and the alarm fires only
 //! when a test calls [`crate::Engine::wake`], exactly as the browser would after a worker stop.
 
-use crate::ports::{Clock, Http, HttpOutcome, HttpRequest, Random, Runtime, Storage, Task};
+use crate::campaign::SitePicks;
+use crate::ports::{ChatPage, Clock, Http, HttpOutcome, HttpRequest, Random, Runtime, Storage, Task};
 use crate::time::Millis;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
@@ -48,6 +49,9 @@ struct Inner {
     max_in_flight: Cell<usize>,
     offline: Cell<bool>,
     session_claimed: Cell<bool>,
+    offset_minutes: Cell<i32>,
+    chat: RefCell<Vec<(u32, String)>>,
+    chat_script: RefCell<VecDeque<Result<(), String>>>,
 }
 
 /// The fake platform. Clones share state, so a test keeps one while the engine owns another.
@@ -116,6 +120,21 @@ impl Fake {
     /// Sets the value every jitter draw returns.
     pub fn set_unit(&self, value: f64) {
         self.0.unit.set(value);
+    }
+
+    /// Messages the fake chat pages received, as (tab, text).
+    pub fn chat(&self) -> Vec<(u32, String)> {
+        self.0.chat.borrow().clone()
+    }
+
+    /// Makes the next sends in a chat page end like this, in order (then they succeed).
+    pub fn script_chat(&self, outcomes: impl IntoIterator<Item = Result<(), String>>) {
+        self.0.chat_script.borrow_mut().extend(outcomes);
+    }
+
+    /// Sets the user's time zone, in minutes east of UTC.
+    pub fn set_utc_offset(&self, minutes: i32) {
+        self.0.offset_minutes.set(minutes);
     }
 
     /// Closes and reopens the fake browser: its session storage is emptied.
@@ -248,6 +267,21 @@ impl Storage for Fake {
 impl Clock for Fake {
     fn now(&self) -> Millis {
         Millis(self.0.now.get())
+    }
+
+    fn utc_offset_minutes(&self, _at: Millis) -> i32 {
+        self.0.offset_minutes.get()
+    }
+}
+
+impl ChatPage for Fake {
+    async fn send_in_tab(&self, tab_id: u32, text: &str, _picks: &SitePicks) -> Result<(), String> {
+        YieldOnce(false, &self.0.progress).await;
+        let outcome = self.0.chat_script.borrow_mut().pop_front().unwrap_or(Ok(()));
+        if outcome.is_ok() {
+            self.0.chat.borrow_mut().push((tab_id, text.to_string()));
+        }
+        outcome
     }
 }
 

@@ -2,6 +2,7 @@
 //! text crosses the boundary in both directions; the shapes are the protocol's (see README).
 
 use super::{chrome, BrowserPorts, OUTBOX_ALARM};
+use crate::campaign::{self, TabInfo};
 use crate::event::EventKind;
 use crate::headers::parse_headers_text;
 use crate::retry::RetryPolicy;
@@ -109,6 +110,21 @@ pub fn describe_age(rfc3339: &str, now_ms: f64) -> String {
 #[wasm_bindgen(js_name = describeWait)]
 pub fn describe_wait(rfc3339: &str, now_ms: f64) -> String {
     Millis::parse_rfc3339(rfc3339).map(|then| time::describe_wait(then, Millis(now_ms as u64))).unwrap_or_default()
+}
+
+/// The tab a campaign set up in the popup acts on, from `chrome.tabs.query` results (JSON text)
+/// and the popup's own tab id (or a negative number): `{id, url, title, …}` or `null`, as JSON text.
+#[wasm_bindgen(js_name = chooseTarget)]
+pub fn choose_target(tabs: &str, self_tab: f64) -> String {
+    let tabs: Vec<TabInfo> = serde_json::from_str(tabs).unwrap_or_default();
+    let self_tab = (self_tab >= 0.0).then_some(self_tab as u32);
+    serde_json::to_string(&campaign::choose_target(&tabs, self_tab)).unwrap_or_else(|_| "null".into())
+}
+
+/// The origin (`scheme://host[:port]`) of a web page URL, or `null`.
+#[wasm_bindgen(js_name = originOf)]
+pub fn origin_of(url: &str) -> Option<String> {
+    campaign::origin_of(url).map(String::from)
 }
 
 /// The eight events with their labels and descriptions, for forms: JSON text.

@@ -4,7 +4,8 @@
 mod api;
 mod chrome;
 
-use crate::ports::{Clock, Http, HttpOutcome, HttpRequest, Random, Runtime, Storage, Task};
+use crate::campaign::SitePicks;
+use crate::ports::{ChatPage, Clock, Http, HttpOutcome, HttpRequest, Random, Runtime, Storage, Task};
 use crate::time::Millis;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -117,6 +118,37 @@ impl Clock for BrowserPorts {
     fn now(&self) -> Millis {
         Millis(js_sys::Date::now() as u64)
     }
+
+    fn utc_offset_minutes(&self, at: Millis) -> i32 {
+        // getTimezoneOffset is minutes *west* of UTC.
+        -(js_sys::Date::new(&JsValue::from_f64(at.0 as f64)).get_timezone_offset() as i32)
+    }
+}
+
+impl ChatPage for BrowserPorts {
+    async fn send_in_tab(&self, tab_id: u32, text: &str, picks: &SitePicks) -> Result<(), String> {
+        let unreachable = |e: JsValue| format!("AutoChat could not reach the chat tab: {}", error_message(&e));
+        let injection = json_value(&serde_json::json!({ "target": { "tabId": tab_id }, "files": [CONTENT_SCRIPT] }))?;
+        JsFuture::from(chrome::execute_script(&injection).map_err(unreachable)?).await.map_err(unreachable)?;
+        let message = json_value(&serde_json::json!({ "autochat": "send", "text": text, "picks": picks }))?;
+        let reply = JsFuture::from(chrome::tabs_send_message(tab_id, &message).map_err(unreachable)?)
+            .await
+            .map_err(unreachable)?;
+        if Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true) {
+            return Ok(());
+        }
+        Err(Reflect::get(&reply, &"error".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| "The chat page did not confirm the message.".into()))
+    }
+}
+
+/// The page-side script the worker injects into the campaign's tab.
+const CONTENT_SCRIPT: &str = "content/chat.js";
+
+fn json_value(value: &serde_json::Value) -> Result<JsValue, String> {
+    js_sys::JSON::parse(&value.to_string()).map_err(|e| error_message(&e))
 }
 
 impl Random for BrowserPorts {

@@ -202,6 +202,11 @@ impl<P: Ports> Engine<P> {
             let engine = Rc::clone(self);
             self.ports.spawn(Box::pin(async move { engine.attempt(webhook, delivery, request).await }));
         }
+        if self.campaign_due_at().is_some_and(|at| at <= now) {
+            self.state.borrow_mut().sending = true;
+            let engine = Rc::clone(self);
+            self.ports.spawn(Box::pin(async move { engine.send_campaign_message().await }));
+        }
         self.rearm(now, online);
     }
 
@@ -276,6 +281,7 @@ impl<P: Ports> Engine<P> {
 
     /// Keeps the alarm (and, for short waits, a timer) set for the earliest pending work.
     fn rearm(self: &Rc<Self>, now: Millis, online: bool) {
+        let campaign_at = self.campaign_due_at();
         let timer = {
             let mut guard = self.state.borrow_mut();
             let s = &mut *guard;
@@ -283,8 +289,9 @@ impl<P: Ports> Engine<P> {
             if !online {
                 next_due = next_due.map(|at| at.max(now.plus(OFFLINE_RECHECK_MS)));
             }
-            let watchdog = (!s.in_flight.is_empty()).then(|| now.plus(self.policy.timeout_ms + WATCHDOG_SLACK_MS));
-            let wanted = next_due.into_iter().chain(watchdog).min();
+            let watchdog =
+                (!s.in_flight.is_empty() || s.sending).then(|| now.plus(self.policy.timeout_ms + WATCHDOG_SLACK_MS));
+            let wanted = next_due.into_iter().chain(watchdog).chain(campaign_at).min();
             // An alarm that fires earlier than needed is harmless (the wake finds nothing due and
             // re-arms), so only move it when it would fire too late, or clear it when idle.
             let keep = match (s.alarm_at, wanted) {
@@ -296,7 +303,8 @@ impl<P: Ports> Engine<P> {
                 self.ports.arm_alarm(wanted);
                 s.alarm_at = wanted;
             }
-            let timer_for = if online { next_due } else { next_due.map(|_| now.plus(OFFLINE_POLL_MS)) };
+            let deliveries_at = if online { next_due } else { next_due.map(|_| now.plus(OFFLINE_POLL_MS)) };
+            let timer_for = deliveries_at.into_iter().chain(campaign_at).min();
             match timer_for {
                 Some(at)
                     if at > now

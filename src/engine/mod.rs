@@ -9,10 +9,12 @@
 //! - Whenever work is pending, an alarm is armed for the earliest of it (and, while requests are in
 //!   flight, for their timeout), so a stopped worker is woken to carry on ([`deliver`]).
 
+mod campaign;
 mod deliver;
 mod persist;
 mod view;
 
+use crate::campaign::{Campaign, SitePicks, Target};
 use crate::event::Event;
 use crate::history::History;
 use crate::ids::WebhookId;
@@ -21,7 +23,10 @@ use crate::ports::Ports;
 use crate::protocol::{parse_command, Command, Reply};
 use crate::registry::Registry;
 use crate::retry::RetryPolicy;
-use crate::store::{decode_history, decode_outbox, decode_registry, history_key, OUTBOX_KEY, REGISTRY_KEY};
+use crate::store::{
+    decode_campaign, decode_history, decode_outbox, decode_registry, history_key, CAMPAIGN_KEY, OUTBOX_KEY,
+    REGISTRY_KEY,
+};
 use crate::time::Millis;
 use crate::webhook::validate_draft;
 use crate::Error;
@@ -40,6 +45,9 @@ pub struct Engine<P: Ports> {
 
 #[derive(Default)]
 struct State {
+    campaign: Campaign,
+    /// A campaign message is being sent.
+    sending: bool,
     registry: Registry,
     outbox: Outbox,
     histories: BTreeMap<WebhookId, History>,
@@ -57,14 +65,16 @@ impl<P: Ports> Engine<P> {
     /// Loads the stored state, re-arms the wake-up and resumes pending deliveries.
     pub async fn start(ports: P, version: impl Into<String>, policy: RetryPolicy) -> Result<Rc<Self>, Error> {
         let now = ports.now();
-        let texts = ports.read(&[REGISTRY_KEY, OUTBOX_KEY]).await.map_err(Error::Storage)?;
+        let texts = ports.read(&[REGISTRY_KEY, OUTBOX_KEY, CAMPAIGN_KEY]).await.map_err(Error::Storage)?;
         let registry = decode_registry(texts.first().and_then(Option::as_deref), now.0)?;
         let outbox = decode_outbox(texts.get(1).and_then(Option::as_deref), now.0)?;
+        let campaign = decode_campaign(texts.get(2).and_then(Option::as_deref), now.0)?;
         let ids: Vec<WebhookId> = registry.value.webhooks.iter().map(|w| w.id.clone()).collect();
         let keys: Vec<String> = ids.iter().map(history_key).collect();
         let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
         let history_texts = ports.read(&key_refs).await.map_err(Error::Storage)?;
-        let mut backups: Vec<(String, String)> = registry.backup.into_iter().chain(outbox.backup).collect();
+        let mut backups: Vec<(String, String)> =
+            registry.backup.into_iter().chain(outbox.backup).chain(campaign.backup).collect();
         let mut histories = BTreeMap::new();
         for ((id, key), text) in ids.into_iter().zip(&keys).zip(&history_texts) {
             let loaded = decode_history(key, text.as_deref(), now.0)?;
@@ -75,7 +85,13 @@ impl<P: Ports> Engine<P> {
             ports.write(backups).await.map_err(Error::Storage)?;
         }
         let browser_restarted = ports.claim_browser_session().await;
-        let state = State { registry: registry.value, outbox: outbox.value, histories, ..State::default() };
+        let state = State {
+            campaign: campaign.value,
+            registry: registry.value,
+            outbox: outbox.value,
+            histories,
+            ..State::default()
+        };
         let engine = Rc::new(Engine { ports, version: version.into(), policy, state: RefCell::new(state) });
         if browser_restarted {
             engine.browser_started();
@@ -172,6 +188,16 @@ impl<P: Ports> Engine<P> {
             }
             Command::Redeliver { webhook_id, delivery_id } => self.redeliver(&webhook_id, &delivery_id).await,
             Command::GetStatus => Ok(self.status()),
+            Command::GetCampaign => Ok(self.campaign_view()),
+            Command::SaveCampaign { campaign } => self.save_campaign(&campaign).await,
+            Command::StartCampaign { tab_id, url, title } => self.start_campaign(Target { tab_id, url, title }).await,
+            Command::PauseCampaign => self.transition(|c, m| c.pause(None, m)).await,
+            Command::ResumeCampaign => self.transition(|c, m| c.resume(m)).await,
+            Command::StopCampaign => self.transition(|c, m| c.stop("Stopped by you.", m)).await,
+            Command::SavePicks { origin, input, button } => self.save_picks(origin, SitePicks { input, button }).await,
+            Command::ClearPicks { origin } => self.clear_picks(&origin).await,
+            Command::TabClosed { tab_id } => self.transition(|c, m| Ok(c.tab_closed(tab_id, m))).await,
+            Command::TabNavigated { tab_id, url } => self.transition(|c, m| Ok(c.tab_navigated(tab_id, &url, m))).await,
         }
     }
 
@@ -185,7 +211,20 @@ impl<P: Ports> Engine<P> {
     /// tried at once instead of at their scheduled time (a restart often follows a network
     /// change, and the user expects queued events to flow), without adding to their attempts.
     fn browser_started(self: &Rc<Self>) {
-        let now = self.ports.now();
+        let m = self.moment();
+        let now = m.now;
+        let stopped = {
+            let mut s = self.state.borrow_mut();
+            let events = s.campaign.browser_restarted(m);
+            s.dirty.campaign |= !events.is_empty();
+            events
+        };
+        if !stopped.is_empty() {
+            let engine = Rc::clone(self);
+            self.ports.spawn(Box::pin(async move {
+                let _ = engine.emit_all(stopped).await;
+            }));
+        }
         {
             let mut s = self.state.borrow_mut();
             let mut moved = false;

@@ -9,7 +9,7 @@
 use super::{Engine, State};
 use crate::ids::WebhookId;
 use crate::ports::Ports;
-use crate::store::{encode, history_key, OUTBOX_KEY, REGISTRY_KEY};
+use crate::store::{encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY};
 use crate::Error;
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -22,6 +22,7 @@ use std::task::{Context, Poll, Waker};
 pub(super) struct Dirty {
     pub registry: bool,
     pub outbox: bool,
+    pub campaign: bool,
     pub histories: BTreeSet<WebhookId>,
     pub removed: BTreeSet<String>,
 }
@@ -108,6 +109,9 @@ fn take_dirty(s: &mut State) -> (Vec<(String, String)>, Vec<String>) {
     if dirty.outbox {
         entries.push((OUTBOX_KEY.to_string(), encode(&s.outbox)));
     }
+    if dirty.campaign {
+        entries.push((CAMPAIGN_KEY.to_string(), encode(&s.campaign)));
+    }
     for id in &dirty.histories {
         if let Some(history) = s.histories.get(id) {
             entries.push((history_key(id), encode(history)));
@@ -121,6 +125,7 @@ fn remark(s: &mut State, written: &[String], removals: Vec<String>) {
         match key.as_str() {
             REGISTRY_KEY => s.dirty.registry = true,
             OUTBOX_KEY => s.dirty.outbox = true,
+            CAMPAIGN_KEY => s.dirty.campaign = true,
             _ => {
                 let id = s.histories.keys().find(|id| &history_key(id) == key).cloned();
                 s.dirty.histories.extend(id);

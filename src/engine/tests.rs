@@ -797,3 +797,156 @@ fn deleting_a_webhook_removes_its_history_from_storage() {
     ok(&fake, &e, json!({"type": "deleteWebhook", "id": id}));
     assert_eq!(fake.stored(&key), None);
 }
+
+fn events_received(fake: &Fake, url_part: &str) -> Vec<String> {
+    fake.sent_to(url_part)
+        .iter()
+        .map(|s| {
+            serde_json::from_str::<Value>(s.request.body.as_deref().unwrap_or("{}")).expect("json")["event"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+fn setup_campaign(fake: &Fake, e: &Rc<Engine<Fake>>, limit: u32) {
+    add(
+        fake,
+        e,
+        "all",
+        "https://hooks.example.com/all",
+        &[
+            "message_sent",
+            "campaign_started",
+            "campaign_stopped",
+            "campaign_paused",
+            "campaign_resumed",
+            "daily_limit_reached",
+            "error",
+            "milestone",
+        ],
+    );
+    ok(
+        fake,
+        e,
+        json!({"type": "saveCampaign", "campaign": {"messages": "Hello!\nHow are you?", "order": "sequential", "minIntervalSeconds": 30, "maxIntervalSeconds": 30, "dailyLimit": limit}}),
+    );
+}
+
+fn start_in_tab(fake: &Fake, e: &Rc<Engine<Fake>>) -> Value {
+    ok(fake, e, json!({"type": "startCampaign", "tabId": 7, "url": "https://chat.example.com/room", "title": "Chat"}))
+}
+
+#[test]
+fn a_campaign_sends_on_schedule_and_reports_every_step_in_order() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 3);
+    start_in_tab(&fake, &e);
+    assert_eq!(fake.chat(), [(7, "Hello!".to_string())], "the first message goes at once");
+    assert_eq!(ok(&fake, &e, json!({"type": "getCampaign"}))["nextSendAt"], "2025-12-07T17:30:30.000Z");
+    run_alarms(&fake, &e, 10);
+    assert_eq!(fake.chat().iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["Hello!", "How are you?", "Hello!"]);
+    assert_eq!(
+        events_received(&fake, "hooks.example.com"),
+        ["campaign_started", "message_sent", "message_sent", "message_sent", "daily_limit_reached", "campaign_stopped"]
+    );
+    let counts: Vec<Value> = fake
+        .sent_to("hooks")
+        .iter()
+        .filter_map(|s| {
+            let v: Value = serde_json::from_str(s.request.body.as_deref()?).ok()?;
+            (v["event"] == "message_sent").then(|| v["data"]["messagesSentToday"].clone())
+        })
+        .collect();
+    assert_eq!(counts, [json!(1), json!(2), json!(3)]);
+    let c = ok(&fake, &e, json!({"type": "getCampaign"}));
+    assert_eq!(
+        (c["status"].clone(), c["limitReachedToday"].clone(), c["messagesSentToday"].clone()),
+        (json!("stopped"), json!(true), json!(3))
+    );
+    let refused = call(&fake, &e, json!({"type": "startCampaign", "tabId": 7, "url": "https://chat.example.com/room"}))
+        .expect_err("limit");
+    assert_eq!(refused.code(), "refused");
+}
+
+#[test]
+fn the_campaign_continues_after_the_worker_restarts_between_messages() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    setup_campaign(&fake, &first, 10);
+    start_in_tab(&fake, &first);
+    drop(first);
+    fake.advance(30_000);
+    let second = start(&fake); // the alarm started a new worker
+    fake.run();
+    assert_eq!(fake.chat().len(), 2);
+    assert_eq!(ok(&fake, &second, json!({"type": "getCampaign"}))["totalMessagesSent"], 2);
+}
+
+#[test]
+fn a_failed_send_emits_error_and_pauses_until_resumed() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 10);
+    fake.script_chat([Err("Failed to find send button".to_string())]);
+    start_in_tab(&fake, &e);
+    let c = ok(&fake, &e, json!({"type": "getCampaign"}));
+    assert_eq!((c["status"].clone(), c["reason"].clone()), (json!("paused"), json!("Failed to find send button")));
+    assert_eq!(events_received(&fake, "hooks"), ["campaign_started", "error", "campaign_paused"]);
+    let error =
+        serde_json::from_str::<Value>(fake.sent_to("hooks")[1].request.body.as_deref().unwrap_or("")).expect("json");
+    assert_eq!(error["data"]["error"], "Failed to find send button");
+    run_alarms(&fake, &e, 3);
+    assert!(fake.chat().is_empty(), "a paused campaign does not spin");
+    ok(&fake, &e, json!({"type": "resumeCampaign"}));
+    assert_eq!(fake.chat().len(), 1);
+    assert_eq!(events_received(&fake, "hooks")[3..], ["campaign_resumed", "message_sent"]);
+}
+
+#[test]
+fn closing_the_tab_or_restarting_the_browser_stops_the_campaign() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 10);
+    start_in_tab(&fake, &e);
+    ok(&fake, &e, json!({"type": "tabClosed", "tabId": 8}));
+    assert_eq!(ok(&fake, &e, json!({"type": "getCampaign"}))["status"], "running");
+    ok(&fake, &e, json!({"type": "tabClosed", "tabId": 7}));
+    assert_eq!(ok(&fake, &e, json!({"type": "getCampaign"}))["reason"], "The chat tab was closed.");
+    start_in_tab(&fake, &e);
+    drop(e);
+    fake.restart_browser();
+    let again = start(&fake);
+    fake.run();
+    let c = ok(&fake, &again, json!({"type": "getCampaign"}));
+    assert_eq!(c["status"], "stopped");
+    assert_eq!(events_received(&fake, "hooks").last().map(String::as_str), Some("campaign_stopped"));
+}
+
+#[test]
+fn campaign_settings_are_validated_and_the_test_switch_is_needed_for_fast_intervals() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let fast = json!({"type": "saveCampaign", "campaign": {"messages": "a", "minIntervalSeconds": 0.2, "maxIntervalSeconds": 0.4, "dailyLimit": 3}});
+    let err = call(&fake, &e, fast.clone()).expect_err("too fast");
+    assert_eq!(err.to_body().field.as_deref(), Some("minInterval"));
+    fake.put(crate::store::TESTING_KEY, r#"{"fastIntervals":true}"#);
+    let c = ok(&fake, &e, fast);
+    assert_eq!(c["config"]["minIntervalSeconds"], 0.2);
+    let refused = call(&fake, &e, json!({"type": "startCampaign", "tabId": 1, "url": "chrome://newtab"}))
+        .expect_err("not a web page");
+    assert_eq!(refused.code(), "refused");
+}
+
+#[test]
+fn picks_are_remembered_per_site() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    ok(&fake, &e, json!({"type": "savePicks", "origin": "https://chat.example.com", "input": "#composer"}));
+    let c = ok(&fake, &e, json!({"type": "savePicks", "origin": "https://chat.example.com", "button": "button.send"}));
+    assert_eq!(c["sites"]["https://chat.example.com"], json!({"input": "#composer", "button": "button.send"}));
+    let c = ok(&fake, &e, json!({"type": "clearPicks", "origin": "https://chat.example.com"}));
+    assert_eq!(c["sites"], json!({}));
+}
