@@ -47,7 +47,7 @@ build() {
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     dist/pkg/autochat_bg.wasm -o dist/pkg/autochat_bg.wasm
-  cp -r manifest.json background popup options icons dist/
+  cp -r manifest.json background content popup options icons dist/
   local version zip
   version=$(node -p 'require("./manifest.json").version')
   zip="autochat-$version.zip"

@@ -47,5 +47,15 @@ chrome.runtime.onInstalled.addListener(() => {
   ready().catch((error) => console.error('AutoChat:', error));
 });
 
+// A campaign stops when its tab closes or leaves the chat's site; the core decides which tab
+// matters. A tab that loads a page the extension may not see reports no URL: that is a new site.
+function forward(command) {
+  ready().then((c) => c.handle(JSON.stringify(command)), (error) => console.error('AutoChat:', error));
+}
+chrome.tabs.onRemoved.addListener((tabId) => forward({ type: 'tabClosed', tabId }));
+chrome.tabs.onUpdated.addListener((tabId, change, tab) => {
+  if (change.url || change.status === 'loading') forward({ type: 'tabNavigated', tabId, url: change.url ?? tab.url ?? '' });
+});
+
 // Every worker start (after an idle stop, too) resumes pending deliveries.
 ready().catch((error) => console.error('AutoChat:', error));

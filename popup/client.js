@@ -36,6 +36,13 @@ export const clearStats = (id) => send(id ? { type: 'clearStats', id } : { type:
 export const testWebhook = (id) => send({ type: 'testWebhook', id });
 export const emit = (event, data = {}) => send({ type: 'emit', event, data });
 export const getStatus = () => send({ type: 'getStatus' });
+export const getCampaign = () => send({ type: 'getCampaign' });
+export const saveCampaign = (campaign) => send({ type: 'saveCampaign', campaign });
+export const startCampaign = (tab) => send({ type: 'startCampaign', tabId: tab.id, url: tab.url, title: tab.title ?? '' });
+export const pauseCampaign = () => send({ type: 'pauseCampaign' });
+export const resumeCampaign = () => send({ type: 'resumeCampaign' });
+export const stopCampaign = () => send({ type: 'stopCampaign' });
+export const clearPicks = (origin) => send({ type: 'clearPicks', origin });
 export const getHistory = (webhookId) => send({ type: 'getHistory', webhookId });
 export const discardDeliveries = (webhookId) => send({ type: 'discardDeliveries', webhookId });
 export const redeliver = (webhookId, deliveryId) => send({ type: 'redeliver', webhookId, deliveryId });

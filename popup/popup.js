@@ -3,6 +3,7 @@ import * as client from './client.js';
 import { $ } from './dom.js';
 import { createManager } from './manager.js';
 import { showSummary, wireGlobalSwitch } from './summary.js';
+import { initCampaign } from './campaign.js';
 
 const manager = createManager($('manager-root'), { idPrefix: 'popup' });
 
@@ -55,3 +56,4 @@ chrome.storage.onChanged.addListener((changes, area) => {
 
 if (location.hash === '#settings') showView(true);
 render();
+initCampaign();

@@ -16,3 +16,7 @@ export const originPattern = (url) => core.originPattern(url) ?? null;
 export const describeAge = (iso) => core.describeAge(iso, Date.now());
 /** "in 5 min" for an ISO time to come. */
 export const describeWait = (iso) => core.describeWait(iso, Date.now());
+/** The tab a campaign acts on, from chrome.tabs.query results and the popup's own tab id. */
+export const chooseTarget = (tabs, selfTabId) => JSON.parse(core.chooseTarget(JSON.stringify(tabs), selfTabId ?? -1));
+/** `scheme://host[:port]` of a web page URL, or null. */
+export const originOf = (url) => core.originOf(url) ?? null;

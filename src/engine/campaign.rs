@@ -35,12 +35,16 @@ impl<P: Ports> Engine<P> {
         let events = {
             let mut s = self.state.borrow_mut();
             let events = change(&mut s.campaign, m).map_err(|r| Error::Refused(r.0))?;
-            s.dirty.campaign = true;
+            // Every transition that changes the campaign causes an event; no event, no change
+            // (most tab updates concern other tabs).
+            s.dirty.campaign |= !events.is_empty();
             events
         };
-        self.flush().await?;
-        self.emit_all(events).await?;
-        self.kick();
+        if !events.is_empty() {
+            self.flush().await?;
+            self.emit_all(events).await?;
+            self.kick();
+        }
         Ok(self.campaign_view())
     }
 

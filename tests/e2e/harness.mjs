@@ -69,6 +69,23 @@ function parseJson(text) {
   try { return JSON.parse(text); } catch { return null; }
 }
 
+/** Serves the test chat pages in tests/e2e/chat/ on 127.0.0.1. */
+export async function startChatServer() {
+  const dir = path.join(ROOT, 'tests/e2e/chat');
+  const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+  const server = http.createServer((req, res) => {
+    const name = path.basename(new URL(req.url, 'http://127.0.0.1').pathname);
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) return res.writeHead(404).end('not found');
+    res.writeHead(200, { 'content-type': types[path.extname(name)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: (page) => `http://127.0.0.1:${server.address().port}/${page}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
 /** A port on 127.0.0.1 with nothing listening: connections are refused. */
 export async function deadPort() {
   const server = http.createServer();
