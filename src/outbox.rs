@@ -6,7 +6,7 @@
 use crate::ids::{DeliveryId, WebhookId};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// One event on its way to one webhook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,72 +34,128 @@ pub struct Delivery {
 /// past it is not queued for the webhooks it would overflow, and the drop is counted.
 pub const MAX_PENDING_DELIVERIES: usize = 10_000;
 
-/// Pending deliveries, oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Pending deliveries: one queue per webhook, oldest first, so finding what is due costs one look
+/// per webhook however many deliveries wait. Stored as one flat list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "StoredOutbox")]
 pub struct Outbox {
-    /// The deliveries, in emission order.
-    pub deliveries: Vec<Delivery>,
+    queues: BTreeMap<WebhookId, VecDeque<Delivery>>,
+    len: usize,
     /// Deliveries never queued because the outbox was full, since installation.
-    #[serde(default)]
     pub dropped_when_full: u64,
+}
+
+/// The stored form: every delivery in one list (each webhook's in order), and the drop count.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredOutbox {
+    deliveries: Vec<Delivery>,
+    #[serde(default)]
+    dropped_when_full: u64,
+}
+
+impl From<StoredOutbox> for Outbox {
+    fn from(stored: StoredOutbox) -> Self {
+        let mut outbox = Outbox { dropped_when_full: stored.dropped_when_full, ..Outbox::default() };
+        for d in stored.deliveries {
+            outbox.len += 1;
+            outbox.queues.entry(d.webhook_id.clone()).or_default().push_back(d);
+        }
+        outbox
+    }
+}
+
+impl Serialize for Outbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct All<'a>(&'a Outbox);
+        impl Serialize for All<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter())
+            }
+        }
+        let mut st = serializer.serialize_struct("Outbox", 2)?;
+        st.serialize_field("deliveries", &All(self))?;
+        st.serialize_field("droppedWhenFull", &self.dropped_when_full)?;
+        st.end()
+    }
 }
 
 impl Outbox {
     /// Appends a delivery, or counts it as dropped when the outbox is full. Returns whether it
     /// was queued.
     pub fn push(&mut self, delivery: Delivery) -> bool {
-        if self.deliveries.len() >= MAX_PENDING_DELIVERIES {
+        if self.len >= MAX_PENDING_DELIVERIES {
             self.dropped_when_full += 1;
             return false;
         }
-        self.deliveries.push(delivery);
+        self.len += 1;
+        self.queues.entry(delivery.webhook_id.clone()).or_default().push_back(delivery);
         true
+    }
+
+    /// How many deliveries wait.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every waiting delivery, each webhook's in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Delivery> {
+        self.queues.values().flatten()
+    }
+
+    /// Every waiting delivery, mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Delivery> {
+        self.queues.values_mut().flatten()
     }
 
     /// Whether a delivery with `id` is waiting.
     pub fn contains(&self, id: &DeliveryId) -> bool {
-        self.deliveries.iter().any(|d| &d.id == id)
+        self.iter().any(|d| &d.id == id)
     }
 
-    /// The delivery with `id`.
-    pub fn get_mut(&mut self, id: &DeliveryId) -> Option<&mut Delivery> {
-        self.deliveries.iter_mut().find(|d| &d.id == id)
+    /// The delivery `id` of `webhook`.
+    pub fn get_mut(&mut self, webhook: &WebhookId, id: &DeliveryId) -> Option<&mut Delivery> {
+        self.queues.get_mut(webhook)?.iter_mut().find(|d| &d.id == id)
     }
 
-    /// Removes and returns the delivery with `id`.
-    pub fn remove(&mut self, id: &DeliveryId) -> Option<Delivery> {
-        let index = self.deliveries.iter().position(|d| &d.id == id)?;
-        Some(self.deliveries.remove(index))
+    /// Removes and returns the delivery `id` of `webhook`.
+    pub fn remove(&mut self, webhook: &WebhookId, id: &DeliveryId) -> Option<Delivery> {
+        let queue = self.queues.get_mut(webhook)?;
+        let index = queue.iter().position(|d| &d.id == id)?;
+        let removed = queue.remove(index);
+        if queue.is_empty() {
+            self.queues.remove(webhook);
+        }
+        self.len -= usize::from(removed.is_some());
+        removed
     }
 
     /// Removes every delivery to `webhook` and returns them.
     pub fn remove_for_webhook(&mut self, webhook: &WebhookId) -> Vec<Delivery> {
-        let (gone, kept) = std::mem::take(&mut self.deliveries).into_iter().partition(|d| &d.webhook_id == webhook);
-        self.deliveries = kept;
+        let gone: Vec<Delivery> = self.queues.remove(webhook).map(Vec::from).unwrap_or_default();
+        self.len -= gone.len();
         gone
     }
 
     /// The oldest waiting delivery of `webhook`.
     pub fn head_of(&self, webhook: &WebhookId) -> Option<&Delivery> {
-        self.deliveries.iter().find(|d| &d.webhook_id == webhook)
+        self.queues.get(webhook)?.front()
     }
 
     /// Deliveries waiting for `webhook`.
     pub fn pending_for(&self, webhook: &WebhookId) -> usize {
-        self.deliveries.iter().filter(|d| &d.webhook_id == webhook).count()
+        self.queues.get(webhook).map_or(0, VecDeque::len)
     }
 
     /// The oldest delivery of each webhook that `may_send` allows and that is not in `busy`.
-    fn heads<'a>(
-        &'a self,
-        may_send: impl Fn(&WebhookId) -> bool + 'a,
-        busy: &'a BTreeSet<WebhookId>,
-    ) -> impl Iterator<Item = &'a Delivery> + 'a {
-        let mut seen = BTreeSet::new();
-        self.deliveries
-            .iter()
-            .filter(move |d| seen.insert(&d.webhook_id) && !busy.contains(&d.webhook_id) && may_send(&d.webhook_id))
+    fn heads(&self, may_send: impl Fn(&WebhookId) -> bool, busy: &BTreeSet<WebhookId>) -> Vec<&Delivery> {
+        self.queues.iter().filter(|(w, _)| !busy.contains(*w) && may_send(w)).filter_map(|(_, q)| q.front()).collect()
     }
 
     /// The deliveries to attempt now: each webhook's oldest, when due.
@@ -108,13 +164,13 @@ impl Outbox {
         now: Millis,
         may_send: impl Fn(&WebhookId) -> bool,
         busy: &BTreeSet<WebhookId>,
-    ) -> Vec<DeliveryId> {
-        self.heads(may_send, busy).filter(|d| d.next_attempt_at <= now).map(|d| d.id.clone()).collect()
+    ) -> Vec<&Delivery> {
+        self.heads(may_send, busy).into_iter().filter(|d| d.next_attempt_at <= now).collect()
     }
 
     /// When the next attempt falls due, among webhooks that may be sent to and are not busy.
     pub fn next_due(&self, may_send: impl Fn(&WebhookId) -> bool, busy: &BTreeSet<WebhookId>) -> Option<Millis> {
-        self.heads(may_send, busy).map(|d| d.next_attempt_at).min()
+        self.heads(may_send, busy).into_iter().map(|d| d.next_attempt_at).min()
     }
 }
 
@@ -150,14 +206,15 @@ mod tests {
     #[test]
     fn only_the_oldest_delivery_per_webhook_is_due() {
         let o = outbox(&[(1, 1, 0), (2, 1, 0), (3, 2, 0), (4, 2, 0)]);
-        let due = o.due(Millis(0), |_| true, &BTreeSet::new());
+        let due: Vec<DeliveryId> =
+            o.due(Millis(0), |_| true, &BTreeSet::new()).into_iter().map(|d| d.id.clone()).collect();
         assert_eq!(due, vec![delivery(1, 1, 0).id, delivery(3, 2, 0).id]);
     }
 
     #[test]
     fn a_waiting_retry_holds_back_later_deliveries_of_its_webhook_only() {
         let o = outbox(&[(1, 1, 500), (2, 1, 0), (3, 2, 0)]);
-        assert_eq!(o.due(Millis(100), |_| true, &BTreeSet::new()), vec![delivery(3, 2, 0).id]);
+        assert_eq!(o.due(Millis(100), |_| true, &BTreeSet::new()), vec![&delivery(3, 2, 0)]);
         assert_eq!(o.next_due(|w| w == &wid(1), &BTreeSet::new()), Some(Millis(500)));
     }
 
@@ -165,7 +222,7 @@ mod tests {
     fn busy_and_blocked_webhooks_are_skipped() {
         let o = outbox(&[(1, 1, 0), (2, 2, 0)]);
         let busy = BTreeSet::from([wid(1)]);
-        assert_eq!(o.due(Millis(0), |_| true, &busy), vec![delivery(2, 2, 0).id]);
+        assert_eq!(o.due(Millis(0), |_| true, &busy), vec![&delivery(2, 2, 0)]);
         assert!(o.due(Millis(0), |w| w != &wid(2), &busy).is_empty());
         assert_eq!(o.next_due(|_| false, &busy), None);
     }
@@ -174,10 +231,10 @@ mod tests {
     fn removal_by_id_and_by_webhook() {
         let mut o = outbox(&[(1, 1, 0), (2, 1, 0), (3, 2, 0)]);
         assert_eq!(o.pending_for(&wid(1)), 2);
-        assert!(o.remove(&delivery(3, 2, 0).id).is_some());
-        assert!(o.remove(&delivery(3, 2, 0).id).is_none());
+        assert!(o.remove(&wid(2), &delivery(3, 2, 0).id).is_some());
+        assert!(o.remove(&wid(2), &delivery(3, 2, 0).id).is_none());
         assert_eq!(o.remove_for_webhook(&wid(1)).len(), 2);
-        assert!(o.deliveries.is_empty());
+        assert!(o.is_empty());
     }
 
     #[test]
@@ -188,6 +245,16 @@ mod tests {
         }
         assert!(!o.push(delivery(1, 2, 0)));
         assert!(!o.push(delivery(2, 2, 0)));
-        assert_eq!((o.deliveries.len(), o.dropped_when_full), (MAX_PENDING_DELIVERIES, 2));
+        assert_eq!((o.len(), o.dropped_when_full), (MAX_PENDING_DELIVERIES, 2));
+    }
+
+    #[test]
+    fn the_stored_form_is_one_list_and_reads_back_the_same() {
+        let o = outbox(&[(1, 1, 0), (2, 2, 5), (3, 1, 0)]);
+        let text = serde_json::to_string(&o).expect("serializes");
+        assert!(text.starts_with(r#"{"deliveries":[{"id":"#) && text.ends_with(r#""droppedWhenFull":0}"#));
+        let back: Outbox = serde_json::from_str(&text).expect("reads");
+        assert_eq!(back, o);
+        assert_eq!(back.pending_for(&wid(1)), 2);
     }
 }

@@ -137,6 +137,12 @@ impl Fake {
         self.0.offset_minutes.set(minutes);
     }
 
+    /// Stops the fake service worker: every task it had under way (timers, requests, writes) is
+    /// gone, as memory is when Chrome stops a worker. Storage stays.
+    pub fn stop_worker(&self) {
+        self.0.tasks.borrow_mut().clear();
+    }
+
     /// Closes and reopens the fake browser: its session storage is emptied.
     pub fn restart_browser(&self) {
         self.0.session_claimed.set(false);
@@ -304,10 +310,11 @@ impl Runtime for Fake {
         self.0.tasks.borrow_mut().push(task);
     }
 
-    /// Never completes: in tests, time moves only by [`Fake::advance`] and wake-ups come from
-    /// [`crate::Engine::wake`], as the alarm would deliver them.
-    async fn sleep(&self, _ms: u64) {
-        std::future::pending::<()>().await;
+    /// Completes once the manual clock has moved `ms` forward (time moves only by
+    /// [`Fake::advance`]); the executor polls every task each round, so no waker is needed.
+    async fn sleep(&self, ms: u64) {
+        let deadline = self.0.now.get() + ms;
+        std::future::poll_fn(|_| if self.0.now.get() >= deadline { Poll::Ready(()) } else { Poll::Pending }).await;
     }
 
     fn online(&self) -> bool {

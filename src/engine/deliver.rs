@@ -103,7 +103,7 @@ impl<P: Ports> Engine<P> {
             let s = &mut *guard;
             s.registry.get(webhook)?;
             let gone: Vec<Delivery> = match only {
-                Some(id) => s.outbox.remove(id).filter(|d| &d.webhook_id == webhook).into_iter().collect(),
+                Some(id) => s.outbox.remove(webhook, id).into_iter().collect(),
                 None => s.outbox.remove_for_webhook(webhook),
             };
             let history = s.histories.entry(webhook.clone()).or_default();
@@ -186,12 +186,11 @@ impl<P: Ports> Engine<P> {
             let s = &mut *guard;
             let due = s.outbox.due(now, |w| s.registry.may_deliver_to(w), &s.in_flight);
             let mut starts = Vec::with_capacity(due.len());
-            for id in due {
-                let Some(d) = s.outbox.deliveries.iter().find(|d| d.id == id) else { continue };
+            for d in due {
                 let Ok(w) = s.registry.get(&d.webhook_id) else { continue };
                 starts.push((
                     w.id.clone(),
-                    id,
+                    d.id.clone(),
                     build_request(w, &d.id, &d.event, &d.body, now, self.policy.timeout_ms),
                 ));
             }
@@ -223,7 +222,7 @@ impl<P: Ports> Engine<P> {
             s.in_flight.remove(&webhook);
             let mode = s.registry.meta(&webhook).retry_mode;
             // The delivery is gone if it was discarded, or its webhook deleted, meanwhile.
-            if let Some(d) = s.outbox.get_mut(&delivery) {
+            if let Some(d) = s.outbox.get_mut(&webhook, &delivery) {
                 s.dirty.outbox = true;
                 if offline {
                     d.last_error = Some(OFFLINE.into());
@@ -242,13 +241,13 @@ impl<P: Ports> Engine<P> {
                             Outcome::Retrying
                         }
                         Verdict::Delivered => {
-                            s.outbox.remove(&delivery);
+                            s.outbox.remove(&webhook, &delivery);
                             s.registry.record_success(&webhook, now);
                             s.dirty.registry = true;
                             Outcome::Delivered
                         }
                         Verdict::Failed(reason) => {
-                            s.outbox.remove(&delivery);
+                            s.outbox.remove(&webhook, &delivery);
                             s.registry.record_failure(&webhook, status, &reason, now);
                             s.dirty.registry = true;
                             Outcome::Failed

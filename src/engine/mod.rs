@@ -228,7 +228,7 @@ impl<P: Ports> Engine<P> {
         {
             let mut s = self.state.borrow_mut();
             let mut moved = false;
-            for d in s.outbox.deliveries.iter_mut().filter(|d| d.next_attempt_at > now) {
+            for d in s.outbox.iter_mut().filter(|d| d.next_attempt_at > now) {
                 d.next_attempt_at = now;
                 moved = true;
             }
@@ -265,12 +265,13 @@ impl<P: Ports> Engine<P> {
     fn status(&self) -> Value {
         let s = self.state.borrow();
         json!({
-            "pendingDeliveries": s.outbox.deliveries.len(),
+            "pendingDeliveries": s.outbox.len(),
             "inFlight": s.in_flight.len(),
             "droppedWhenFull": s.outbox.dropped_when_full,
             "alarmAt": s.alarm_at.map(|t| t.to_rfc3339()),
             "online": self.ports.online(),
             "storageWrites": s.writes.count,
+            "wasmMemoryBytes": wasm_memory_bytes(),
             "version": self.version,
         })
     }
@@ -279,6 +280,18 @@ impl<P: Ports> Engine<P> {
         let mut b = [0u8; N];
         self.ports.fill(&mut b);
         b
+    }
+}
+
+/// The size of the wasm linear memory, for diagnostics and the benchmark (`None` natively).
+fn wasm_memory_bytes() -> Option<u64> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        Some(core::arch::wasm32::memory_size(0) as u64 * 65_536)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        None
     }
 }
 

@@ -2,9 +2,11 @@
 //!
 //! Changes mark what they touched as dirty. One writer at a time turns everything dirty into a
 //! single storage operation; changes made while a write is under way go out together in the next
-//! one. So a burst of outcomes costs a handful of writes, not one per request. A caller that must
-//! know its change is stored (a command, an emitted event) awaits [`Engine::flush`]; delivery
-//! outcomes only call [`Engine::flush_soon`].
+//! one. A caller that must know its change is stored (a command, an emitted event) awaits
+//! [`Engine::flush`], which writes at once. Delivery outcomes call [`Engine::flush_soon`], which
+//! writes within [`OUTCOME_WRITE_DELAY_MS`] — so a burst of outcomes costs a few writes a second,
+//! not one per request. If the worker is stopped inside that window the outcome is lost and the
+//! delivery is sent again later with the same `webhook-id` (at-least-once).
 
 use super::{Engine, State};
 use crate::ids::WebhookId;
@@ -16,6 +18,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+
+/// How long outcome-only changes may wait to be written together.
+pub(super) const OUTCOME_WRITE_DELAY_MS: u64 = 250;
 
 /// What has changed since the last write.
 #[derive(Default)]
@@ -37,6 +42,8 @@ pub(super) struct Writes {
     /// The latest failed write: the change number it carried and why it failed.
     failed: Option<(u64, String)>,
     writing: bool,
+    /// A delayed write is scheduled.
+    delayed: bool,
     waiters: Vec<Waker>,
     /// Storage operations completed, for the status and the benchmark.
     pub count: u64,
@@ -45,12 +52,27 @@ pub(super) struct Writes {
 impl<P: Ports> Engine<P> {
     /// Stores every change made so far; resolves when they are in storage.
     pub(super) async fn flush(self: &Rc<Self>) -> Result<(), Error> {
-        let target = self.flush_soon();
+        let target = self.write_now();
         Stored { engine: self, target }.await
     }
 
-    /// Starts storing every change made so far without waiting; returns the change number.
-    pub(super) fn flush_soon(self: &Rc<Self>) -> u64 {
+    /// Stores every change made so far within [`OUTCOME_WRITE_DELAY_MS`], without waiting.
+    pub(super) fn flush_soon(self: &Rc<Self>) {
+        let mut s = self.state.borrow_mut();
+        if s.writes.delayed {
+            return;
+        }
+        s.writes.delayed = true;
+        let engine = Rc::clone(self);
+        self.ports.spawn(Box::pin(async move {
+            engine.ports.sleep(OUTCOME_WRITE_DELAY_MS).await;
+            engine.state.borrow_mut().writes.delayed = false;
+            engine.write_now();
+        }));
+    }
+
+    /// Starts storing every change made so far; returns the change number to wait for.
+    fn write_now(self: &Rc<Self>) -> u64 {
         let mut s = self.state.borrow_mut();
         s.writes.changes += 1;
         let target = s.writes.changes;

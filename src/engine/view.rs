@@ -39,7 +39,7 @@ pub fn list(registry: &Registry, outbox: &Outbox, in_flight: &BTreeSet<WebhookId
         "limit": MAX_WEBHOOKS,
         "enabledCount": registry.webhooks.iter().filter(|w| w.enabled).count(),
         "successRate": success_rate(triggers, failures),
-        "pendingDeliveries": outbox.deliveries.len(),
+        "pendingDeliveries": outbox.len(),
         "droppedWhenFull": outbox.dropped_when_full,
     })
 }

@@ -1,0 +1,268 @@
+// AutoChat's benchmark: the built extension in headless Chromium against a receiver on
+// 127.0.0.1, each figure measured side by side with its limit in the same run. Prints a table and
+// writes bench/results.json. Figures are reported, never asserted.
+//   ./build.sh bench            (or: node bench/run.mjs [--quick])
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { execSync } from 'node:child_process';
+import { launch, startReceiver, deadPort, waitFor, sleep, ROOT, DIST } from '../tests/e2e/harness.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const REPS = QUICK ? 2 : 5;
+const EVENTS = QUICK ? 200 : 1_000;
+const WEBHOOKS = 10;
+const LATENCY_SAMPLES = QUICK ? 20 : 60;
+const STARTS = QUICK ? 5 : 15;
+const now = () => performance.timeOrigin + performance.now();
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
+const spread = (xs) => [Math.min(...xs), Math.max(...xs)];
+
+async function addWebhooks(ext, base, prefix, events = ['message_sent']) {
+  const ids = [];
+  for (let i = 0; i < WEBHOOKS; i += 1) {
+    const { webhook } = await ext.call({ type: 'addWebhook', webhook: { name: `${prefix} ${i}`, url: `${base}/ok/${prefix}${i}`, events } });
+    ids.push(webhook.id);
+  }
+  return ids;
+}
+
+async function clearWebhooks(ext) {
+  for (const w of (await ext.call({ type: 'listWebhooks' })).webhooks) await ext.call({ type: 'deleteWebhook', id: w.id });
+}
+
+/** Emits `n` message_sent events at once from an extension page. */
+function emitMany(page, n) {
+  return page.evaluate(async (count) => {
+    await Promise.all(Array.from({ length: count }, (_, i) => chrome.runtime.sendMessage({
+      type: 'emit', event: 'message_sent', data: { message: `Benchmark message ${i}`, messagesSentToday: i + 1, totalMessagesSent: i + 1 },
+    })));
+  }, n);
+}
+
+/** The limit: the same requests from the same worker with plain fetch, one loop per webhook. */
+function plainFetchLoop(worker, base, perWebhook, body) {
+  return worker.evaluate(async ({ base, perWebhook, webhooks, body }) => {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: webhooks }, async (_, w) => {
+      for (let i = 0; i < perWebhook; i += 1) {
+        const r = await fetch(`${base}/ok/plain${w}`, {
+          method: 'POST', redirect: 'manual', body,
+          headers: { 'Content-Type': 'application/json', 'webhook-id': `msg_${w}_${i}`, 'webhook-timestamp': '1765128600' },
+        });
+        await r.text();
+      }
+    }));
+    return performance.now() - t0;
+  }, { base, perWebhook, webhooks: WEBHOOKS, body });
+}
+
+async function throughput(ext, receiver) {
+  const worker = ext.context.serviceWorkers()[0];
+  await clearWebhooks(ext);
+  await addWebhooks(ext, receiver.base, 'tp');
+  const sample = JSON.stringify({ event: 'message_sent', timestamp: '2025-12-07T17:30:00.000Z', data: { message: 'Benchmark message 0', messagesSentToday: 1, totalMessagesSent: 1 }, source: 'AutoChat', version: '4.5.0' });
+  const autochat = [];
+  const plain = [];
+  for (let rep = 0; rep < REPS; rep += 1) {
+    receiver.clear();
+    const t0 = now();
+    await emitMany(ext.page, EVENTS);
+    await waitFor(() => receiver.requests.length >= EVENTS * WEBHOOKS, { timeout: 300_000, interval: 20, what: 'all deliveries' });
+    const last = Math.max(...receiver.requests.map((r) => r.at));
+    autochat.push((EVENTS * WEBHOOKS) / ((last - t0) / 1000));
+    await waitFor(async () => (await ext.call({ type: 'getStatus' })).pendingDeliveries === 0, { timeout: 60_000 });
+    receiver.clear();
+    const ms = await plainFetchLoop(worker, receiver.base, EVENTS, sample);
+    plain.push((EVENTS * WEBHOOKS) / (ms / 1000));
+  }
+  const status = await ext.call({ type: 'getStatus' });
+  const heap = await workerHeap(ext);
+  return { autochat, plain, status, heap };
+}
+
+async function workerHeap(ext) {
+  const cdp = await ext.context.newCDPSession(ext.page);
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const sw = targetInfos.find((t) => t.type === 'service_worker' && t.url.includes(ext.extensionId));
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: sw.targetId, flatten: false });
+  const result = await new Promise((resolve) => {
+    cdp.on('Target.receivedMessageFromTarget', (e) => {
+      const m = JSON.parse(e.message);
+      if (m.id === 1) resolve(m.result);
+    });
+    cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage', params: {} }) });
+  });
+  await cdp.detach();
+  return result;
+}
+
+async function latency(ext, receiver) {
+  await clearWebhooks(ext);
+  await ext.call({ type: 'addWebhook', webhook: { name: 'latency', url: `${receiver.base}/ok/lat`, events: ['error'] } });
+  const worker = ext.context.serviceWorkers()[0];
+  const autochat = [];
+  const pageFetch = [];
+  const workerFetch = [];
+  const one = async (fire, bucket) => {
+    receiver.clear();
+    const t0 = await fire();
+    await waitFor(() => receiver.requests.length === 1, { interval: 1 });
+    bucket.push(receiver.requests[0].atPrecise - t0);
+    await sleep(30);
+  };
+  for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
+    await one(() => ext.page.evaluate(() => {
+      const t0 = performance.timeOrigin + performance.now();
+      chrome.runtime.sendMessage({ type: 'emit', event: 'error', data: { error: 'latency probe' } });
+      return t0;
+    }), autochat);
+    await one(() => ext.page.evaluate((url) => {
+      const t0 = performance.timeOrigin + performance.now();
+      fetch(url, { method: 'POST', body: '{"event":"error"}', headers: { 'Content-Type': 'application/json' } });
+      return t0;
+    }, `${receiver.base}/ok/page`), pageFetch);
+    await one(() => worker.evaluate((url) => {
+      const t0 = performance.timeOrigin + performance.now();
+      fetch(url, { method: 'POST', body: '{"event":"error"}', headers: { 'Content-Type': 'application/json' } });
+      return t0;
+    }, `${receiver.base}/ok/worker`), workerFetch);
+  }
+  return { autochat, pageFetch, workerFetch };
+}
+
+/** Round trip of the first command after a worker stop: worker boot + wasm init + core start. */
+async function startUp(ext) {
+  const times = [];
+  for (let i = 0; i < STARTS; i += 1) {
+    await ext.stopWorker();
+    await sleep(100);
+    const t0 = now();
+    await ext.send({ type: 'getStatus' });
+    times.push(now() - t0);
+  }
+  // A warm round trip, for reference: what the same command costs with the worker running.
+  const warm = [];
+  for (let i = 0; i < STARTS; i += 1) {
+    const t0 = now();
+    await ext.send({ type: 'getStatus' });
+    warm.push(now() - t0);
+  }
+  return { times, warm };
+}
+
+async function loadedProfile(receiver) {
+  const ext = await launch();
+  await addWebhooks(ext, receiver.base, 'load', ['message_sent']);
+  // Full history: 50 delivered events per webhook.
+  for (let i = 0; i < 5; i += 1) await emitMany(ext.page, 10);
+  await waitFor(async () => (await ext.call({ type: 'listWebhooks' })).webhooks.every((w) => w.triggerCount === 50), { timeout: 60_000, what: 'history' });
+  // 500 waiting deliveries: the endpoints go away and the global switch is off, so they stay.
+  const port = await deadPort();
+  for (const w of (await ext.call({ type: 'listWebhooks' })).webhooks) {
+    await ext.call({ type: 'updateWebhook', id: w.id, webhook: { name: w.name, url: `http://127.0.0.1:${port}/gone`, events: w.events } });
+  }
+  await ext.call({ type: 'setWebhooksEnabled', enabled: false });
+  await ext.call({ type: 'setWebhooksEnabled', enabled: true });
+  await ext.call({ type: 'setWebhooksEnabled', enabled: false });
+  // Events are not queued while the switch is off, so switch on only around the emits.
+  await ext.call({ type: 'setWebhooksEnabled', enabled: true });
+  await emitMany(ext.page, 50);
+  await ext.call({ type: 'setWebhooksEnabled', enabled: false });
+  const status = await ext.call({ type: 'getStatus' });
+  const histories = await ext.page.evaluate(async () => Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('autochat.history.')).length);
+  return { ext, pending: status.pendingDeliveries, histories };
+}
+
+function sizes() {
+  const file = (p) => fs.readFileSync(path.join(DIST, p));
+  const wasm = file('pkg/autochat_bg.wasm');
+  const glue = file('pkg/autochat.js');
+  const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
+  return { wasmRaw: wasm.length, wasmGzip: gz(wasm), glueRaw: glue.length, glueGzip: gz(glue) };
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  let chromium = 'unknown';
+  try { chromium = execSync(`${process.env.CHROMIUM || '/usr/bin/chromium'} --version`).toString().trim(); } catch { /* reported as unknown */ }
+  return { cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, chromium };
+}
+
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+
+async function main() {
+  const receiver = await startReceiver();
+  // Receipt times with sub-millisecond precision, for latency.
+  const origPush = receiver.requests.push.bind(receiver.requests);
+  receiver.requests.push = (entry) => { entry.atPrecise = now(); return origPush(entry); };
+
+  const results = { date: new Date().toISOString(), machine: machine(), quick: QUICK, reps: REPS };
+  console.log(`AutoChat benchmark on ${results.machine.cpu} (${results.machine.cores} cores), ${results.machine.chromium}${QUICK ? ' — quick run' : ''}`);
+
+  const ext = await launch();
+  console.log(`• throughput: ${EVENTS} events × ${WEBHOOKS} webhooks, ${REPS} runs …`);
+  const tp = await throughput(ext, receiver);
+  console.log('• latency …');
+  const lat = await latency(ext, receiver);
+  await ext.close();
+
+  console.log('• start-up …');
+  const empty = await launch();
+  const emptyStart = await startUp(empty);
+  await empty.close();
+  const loaded = await loadedProfile(receiver);
+  const loadedStart = await startUp(loaded.ext);
+  await loaded.ext.close();
+  await receiver.close();
+
+  const size = sizes();
+  const tpA = median(tp.autochat);
+  const tpP = median(tp.plain);
+  const latA = median(lat.autochat);
+  const latP = median(lat.pageFetch);
+  const startE = median(emptyStart.times);
+  const startL = median(loadedStart.times);
+  Object.assign(results, {
+    throughput: { deliveriesPerSecond: { autochat: tp.autochat, plainFetch: tp.plain }, median: { autochat: tpA, plainFetch: tpP }, ratio: tpA / tpP, target: 0.9 },
+    latency: {
+      ms: { autochat: lat.autochat, plainFetchFromPage: lat.pageFetch, plainFetchFromWorker: lat.workerFetch },
+      p50: { autochat: latA, plainFetchFromPage: latP, plainFetchFromWorker: median(lat.workerFetch) },
+      p95: { autochat: quantile(lat.autochat, 0.95), plainFetchFromPage: quantile(lat.pageFetch, 0.95), plainFetchFromWorker: quantile(lat.workerFetch, 0.95) },
+      p50OverheadMs: latA - latP, targetMs: 2,
+    },
+    startUp: {
+      ms: { empty: emptyStart.times, loaded: loadedStart.times, warmRoundTrip: loadedStart.warm },
+      median: { empty: startE, loaded: startL, warmRoundTrip: median(loadedStart.warm) },
+      addedMs: startL - startE, targetMs: 25, loadedWith: { webhooks: WEBHOOKS, pendingDeliveries: loaded.pending, histories: loaded.histories },
+    },
+    size: { ...size, targetRaw: 150 * 1024 },
+    memory: { jsHeapUsedBytes: tp.heap.usedSize, jsHeapTotalBytes: tp.heap.totalSize, wasmMemoryBytes: tp.status.wasmMemoryBytes },
+  });
+
+  const rows = [
+    ['Fan-out throughput (deliveries/s)', `${fmt(tpA)} [${spread(tp.autochat).map((x) => fmt(x)).join('–')}]`, `${fmt(tpP)} [${spread(tp.plain).map((x) => fmt(x)).join('–')}]`, `${fmt(tpA / tpP, 2)}×`, '≥ 0.90×'],
+    ['Latency p50 (ms)', fmt(latA, 2), fmt(latP, 2), `+${fmt(latA - latP, 2)} ms`, '< +2 ms'],
+    ['Latency p95 (ms)', fmt(quantile(lat.autochat, 0.95), 2), fmt(quantile(lat.pageFetch, 0.95), 2), `+${fmt(quantile(lat.autochat, 0.95) - quantile(lat.pageFetch, 0.95), 2)} ms`, ''],
+    ['Worker start to first reply (ms)', `${fmt(startL, 1)} (loaded)`, `${fmt(startE, 1)} (empty)`, `+${fmt(startL - startE, 1)} ms`, '< +25 ms'],
+    ['Shipped wasm (bytes)', `${fmt(size.wasmRaw)} raw`, `${fmt(size.wasmGzip)} gzipped`, `${fmt(size.wasmRaw / (150 * 1024), 2)}× target`, '< 153,600 raw'],
+    ['JS glue (bytes)', `${fmt(size.glueRaw)} raw`, `${fmt(size.glueGzip)} gzipped`, '', ''],
+    ['Memory after throughput', `JS heap ${fmt(tp.heap.usedSize / 2 ** 20, 1)} MiB`, `wasm ${fmt((tp.status.wasmMemoryBytes ?? 0) / 2 ** 20, 1)} MiB`, '', ''],
+  ];
+  const header = ['Measure', 'AutoChat', 'Limit / beside', 'Ratio or overhead', 'Target'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(['', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n'));
+  console.log(`Latency "limit" is a plain fetch from an extension page (a plain fetch from the worker: p50 ${fmt(median(lat.workerFetch), 2)} ms).`);
+  console.log(`Start-up: loaded = ${WEBHOOKS} webhooks, ${loaded.pending} pending deliveries, ${loaded.histories} full histories; a warm round trip is ${fmt(median(loadedStart.warm), 2)} ms.`);
+  fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log('Figures written to bench/results.json');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
