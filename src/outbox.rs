@@ -28,6 +28,9 @@ pub struct Delivery {
     pub next_attempt_at: Millis,
     /// Why the last attempt failed, if it did.
     pub last_error: Option<String>,
+    /// Its place in emission order (assigned when queued), so queues are rebuilt in order.
+    #[serde(default)]
+    pub seq: u64,
 }
 
 /// At most this many deliveries wait at once (all webhooks together). An event that would go
@@ -35,63 +38,69 @@ pub struct Delivery {
 pub const MAX_PENDING_DELIVERIES: usize = 10_000;
 
 /// Pending deliveries: one queue per webhook, oldest first, so finding what is due costs one look
-/// per webhook however many deliveries wait. Stored as one flat list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(from = "StoredOutbox")]
+/// per webhook however many deliveries wait.
+///
+/// Storage keeps each delivery under its own key (see [`crate::store::delivery_key`]), so a change
+/// writes that delivery alone; the outbox document itself holds only the counters below.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outbox {
     queues: BTreeMap<WebhookId, VecDeque<Delivery>>,
     len: usize,
     /// Deliveries never queued because the outbox was full, since installation.
     pub dropped_when_full: u64,
+    /// The `seq` the next queued delivery gets.
+    pub next_seq: u64,
 }
 
-/// The stored form: every delivery in one list (each webhook's in order), and the drop count.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StoredOutbox {
-    deliveries: Vec<Delivery>,
-    #[serde(default)]
-    dropped_when_full: u64,
+/// The outbox document: the counters, and (written by the first release only) deliveries kept
+/// inline, which are moved to their own keys when read.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OutboxDocument {
+    /// See [`Outbox::dropped_when_full`].
+    pub dropped_when_full: u64,
+    /// See [`Outbox::next_seq`].
+    pub next_seq: u64,
+    /// Deliveries stored inline by schema 1 before they had keys of their own; never written now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deliveries: Vec<Delivery>,
 }
 
-impl From<StoredOutbox> for Outbox {
-    fn from(stored: StoredOutbox) -> Self {
-        let mut outbox = Outbox { dropped_when_full: stored.dropped_when_full, ..Outbox::default() };
-        for d in stored.deliveries {
+impl Outbox {
+    /// Appends a delivery, giving it the next `seq`, or counts it as dropped when the outbox is
+    /// full. Returns whether it was queued.
+    pub fn push(&mut self, mut delivery: Delivery) -> bool {
+        if self.len >= MAX_PENDING_DELIVERIES {
+            self.dropped_when_full += 1;
+            return false;
+        }
+        delivery.seq = self.next_seq;
+        self.next_seq += 1;
+        self.len += 1;
+        self.queues.entry(delivery.webhook_id.clone()).or_default().push_back(delivery);
+        true
+    }
+
+    /// Rebuilds the outbox from its document and the deliveries read from storage (any order).
+    pub fn restore(document: &OutboxDocument, mut deliveries: Vec<Delivery>) -> Outbox {
+        deliveries.sort_by_key(|d| (d.seq, d.created_at));
+        let mut outbox = Outbox { dropped_when_full: document.dropped_when_full, ..Outbox::default() };
+        outbox.next_seq = document.next_seq.max(deliveries.last().map_or(0, |d| d.seq + 1));
+        for d in deliveries {
             outbox.len += 1;
             outbox.queues.entry(d.webhook_id.clone()).or_default().push_back(d);
         }
         outbox
     }
-}
 
-impl Serialize for Outbox {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        struct All<'a>(&'a Outbox);
-        impl Serialize for All<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.iter())
-            }
-        }
-        let mut st = serializer.serialize_struct("Outbox", 2)?;
-        st.serialize_field("deliveries", &All(self))?;
-        st.serialize_field("droppedWhenFull", &self.dropped_when_full)?;
-        st.end()
+    /// The counters, as stored.
+    pub fn document(&self) -> OutboxDocument {
+        OutboxDocument { dropped_when_full: self.dropped_when_full, next_seq: self.next_seq, deliveries: Vec::new() }
     }
-}
 
-impl Outbox {
-    /// Appends a delivery, or counts it as dropped when the outbox is full. Returns whether it
-    /// was queued.
-    pub fn push(&mut self, delivery: Delivery) -> bool {
-        if self.len >= MAX_PENDING_DELIVERIES {
-            self.dropped_when_full += 1;
-            return false;
-        }
-        self.len += 1;
-        self.queues.entry(delivery.webhook_id.clone()).or_default().push_back(delivery);
-        true
+    /// The delivery `id` of `webhook`.
+    pub fn get(&self, webhook: &WebhookId, id: &DeliveryId) -> Option<&Delivery> {
+        self.queues.get(webhook)?.iter().find(|d| &d.id == id)
     }
 
     /// How many deliveries wait.
@@ -192,6 +201,7 @@ mod tests {
             attempts: 0,
             next_attempt_at: Millis(at),
             last_error: None,
+            seq: 0,
         }
     }
 
@@ -214,7 +224,8 @@ mod tests {
     #[test]
     fn a_waiting_retry_holds_back_later_deliveries_of_its_webhook_only() {
         let o = outbox(&[(1, 1, 500), (2, 1, 0), (3, 2, 0)]);
-        assert_eq!(o.due(Millis(100), |_| true, &BTreeSet::new()), vec![&delivery(3, 2, 0)]);
+        let ids = |v: Vec<&Delivery>| v.into_iter().map(|d| d.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(o.due(Millis(100), |_| true, &BTreeSet::new())), vec![delivery(3, 2, 0).id]);
         assert_eq!(o.next_due(|w| w == &wid(1), &BTreeSet::new()), Some(Millis(500)));
     }
 
@@ -222,7 +233,8 @@ mod tests {
     fn busy_and_blocked_webhooks_are_skipped() {
         let o = outbox(&[(1, 1, 0), (2, 2, 0)]);
         let busy = BTreeSet::from([wid(1)]);
-        assert_eq!(o.due(Millis(0), |_| true, &busy), vec![&delivery(2, 2, 0)]);
+        let ids = |v: Vec<&Delivery>| v.into_iter().map(|d| d.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(o.due(Millis(0), |_| true, &busy)), vec![delivery(2, 2, 0).id]);
         assert!(o.due(Millis(0), |w| w != &wid(2), &busy).is_empty());
         assert_eq!(o.next_due(|_| false, &busy), None);
     }
@@ -249,12 +261,16 @@ mod tests {
     }
 
     #[test]
-    fn the_stored_form_is_one_list_and_reads_back_the_same() {
+    fn queued_deliveries_are_numbered_and_restored_in_order() {
         let o = outbox(&[(1, 1, 0), (2, 2, 5), (3, 1, 0)]);
-        let text = serde_json::to_string(&o).expect("serializes");
-        assert!(text.starts_with(r#"{"deliveries":[{"id":"#) && text.ends_with(r#""droppedWhenFull":0}"#));
-        let back: Outbox = serde_json::from_str(&text).expect("reads");
+        let seqs: Vec<u64> = o.iter().map(|d| d.seq).collect();
+        assert_eq!(seqs, [0, 2, 1], "webhook 1's two, then webhook 2's");
+        let mut shuffled: Vec<Delivery> = o.iter().cloned().collect();
+        shuffled.reverse();
+        let back = Outbox::restore(&o.document(), shuffled);
         assert_eq!(back, o);
-        assert_eq!(back.pending_for(&wid(1)), 2);
+        assert_eq!(back.next_seq, 3);
+        let text = serde_json::to_string(&o.document()).expect("serializes");
+        assert_eq!(text, r#"{"droppedWhenFull":0,"nextSeq":3}"#);
     }
 }

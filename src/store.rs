@@ -2,15 +2,15 @@
 //!
 //! JSON documents in `chrome.storage.local`, each with a `schemaVersion`:
 //! `autochat.registry` (the webhooks, the global switch, per-webhook settings and health),
-//! `autochat.outbox` (pending deliveries), `autochat.campaign`, and one `autochat.history.<id>` per
-//! webhook. A later
+//! `autochat.outbox` (counters), one `autochat.delivery.<id>` per waiting delivery, `autochat.campaign`,
+//! and one `autochat.history.<id>` per webhook. A later
 //! release that changes a document adds a migration step here. A document from a newer release is never overwritten, and a document that cannot be read is kept under a
 //! backup key before the core starts afresh, so nothing a user saved is silently lost.
 
 use crate::campaign::Campaign;
 use crate::history::History;
-use crate::ids::WebhookId;
-use crate::outbox::Outbox;
+use crate::ids::{DeliveryId, WebhookId};
+use crate::outbox::OutboxDocument;
 use crate::registry::Registry;
 use crate::Error;
 use serde::de::DeserializeOwned;
@@ -25,6 +25,8 @@ pub const CAMPAIGN_KEY: &str = "autochat.campaign";
 /// Storage key of the test-only switch: `{"fastIntervals": true}` lets a campaign wait as little
 /// as 0.1 s between messages, for the end-to-end tests. Nothing in the UI sets it.
 pub const TESTING_KEY: &str = "autochat.testing";
+/// Storage key prefix of each waiting delivery (`autochat.delivery.<delivery id>`).
+pub const DELIVERY_KEY_PREFIX: &str = "autochat.delivery.";
 /// Storage key prefix of each webhook's history document (`autochat.history.<webhook id>`).
 pub const HISTORY_KEY_PREFIX: &str = "autochat.history.";
 /// The schema version this build writes and the newest it reads.
@@ -83,6 +85,11 @@ pub fn history_key(webhook: &WebhookId) -> String {
     format!("{HISTORY_KEY_PREFIX}{webhook}")
 }
 
+/// The storage key of a waiting delivery.
+pub fn delivery_key(id: &DeliveryId) -> String {
+    format!("{DELIVERY_KEY_PREFIX}{id}")
+}
+
 /// Reads a history document.
 pub fn decode_history(key: &str, text: Option<&str>, now_ms: u64) -> Result<Loaded<History>, Error> {
     decode(key, text, now_ms)
@@ -94,7 +101,7 @@ pub fn decode_campaign(text: Option<&str>, now_ms: u64) -> Result<Loaded<Campaig
 }
 
 /// Reads the outbox document.
-pub fn decode_outbox(text: Option<&str>, now_ms: u64) -> Result<Loaded<Outbox>, Error> {
+pub fn decode_outbox(text: Option<&str>, now_ms: u64) -> Result<Loaded<OutboxDocument>, Error> {
     decode(OUTBOX_KEY, text, now_ms)
 }
 

@@ -97,6 +97,11 @@ impl Fake {
         self.0.alarm.get()
     }
 
+    /// Every stored key.
+    pub fn keys(&self) -> Vec<String> {
+        self.0.storage.borrow().keys().cloned().collect()
+    }
+
     /// The stored text under `key`.
     pub fn stored(&self, key: &str) -> Option<String> {
         self.0.storage.borrow().get(key).cloned()
@@ -252,6 +257,11 @@ impl Storage for Fake {
         self.0.writes.set(self.0.writes.get() + 1);
         self.0.storage.borrow_mut().extend(entries);
         Ok(())
+    }
+
+    async fn read_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, String> {
+        let storage = self.0.storage.borrow();
+        Ok(storage.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 
     async fn claim_browser_session(&self) -> bool {

@@ -88,6 +88,21 @@ impl Storage for BrowserPorts {
         Ok(())
     }
 
+    async fn read_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, String> {
+        let all = JsFuture::from(chrome::storage_get(&JsValue::NULL).map_err(|e| error_message(&e))?)
+            .await
+            .map_err(|e| error_message(&e))?;
+        let entries = Object::entries(&all.unchecked_into());
+        Ok(entries
+            .iter()
+            .filter_map(|pair| {
+                let pair: js_sys::Array = pair.unchecked_into();
+                let key = pair.get(0).as_string()?;
+                key.starts_with(prefix).then(|| pair.get(1).as_string().map(|v| (key, v)))?
+            })
+            .collect())
+    }
+
     async fn claim_browser_session(&self) -> bool {
         let key = JsValue::from_str(SESSION_MARK);
         let found = match chrome::session_get(&key) {

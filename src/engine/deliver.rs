@@ -46,8 +46,11 @@ impl<P: Ports> Engine<P> {
                     attempts: 0,
                     next_attempt_at: now,
                     last_error: None,
+                    seq: 0,
                 };
+                let (webhook, id) = (delivery.webhook_id.clone(), delivery.id.clone());
                 if s.outbox.push(delivery) {
+                    s.dirty.delivery(&webhook, &id);
                     queued.push(made)
                 } else {
                     dropped.push(made)
@@ -106,6 +109,9 @@ impl<P: Ports> Engine<P> {
                 Some(id) => s.outbox.remove(webhook, id).into_iter().collect(),
                 None => s.outbox.remove_for_webhook(webhook),
             };
+            for d in &gone {
+                s.dirty.delivery(webhook, &d.id);
+            }
             let history = s.histories.entry(webhook.clone()).or_default();
             for d in &gone {
                 history.record(Entry {
@@ -121,7 +127,6 @@ impl<P: Ports> Engine<P> {
                     body: d.body.clone(),
                 });
             }
-            s.dirty.outbox = true;
             s.dirty.histories.insert(webhook.clone());
             gone.len()
         };
@@ -161,6 +166,7 @@ impl<P: Ports> Engine<P> {
                 attempts: 0,
                 next_attempt_at: now,
                 last_error: None,
+                seq: 0,
             });
             if !queued {
                 return Err(Error::Refused(
@@ -168,6 +174,7 @@ impl<P: Ports> Engine<P> {
                 ));
             }
             s.dirty.outbox = true;
+            s.dirty.delivery(webhook, delivery);
             enabled
         };
         self.flush().await?;
@@ -223,7 +230,7 @@ impl<P: Ports> Engine<P> {
             let mode = s.registry.meta(&webhook).retry_mode;
             // The delivery is gone if it was discarded, or its webhook deleted, meanwhile.
             if let Some(d) = s.outbox.get_mut(&webhook, &delivery) {
-                s.dirty.outbox = true;
+                s.dirty.delivery(&webhook, &delivery);
                 if offline {
                     d.last_error = Some(OFFLINE.into());
                 } else {

@@ -68,13 +68,15 @@ impl<P: Ports> Engine<P> {
         let texts = ports.read(&[REGISTRY_KEY, OUTBOX_KEY, CAMPAIGN_KEY]).await.map_err(Error::Storage)?;
         let registry = decode_registry(texts.first().and_then(Option::as_deref), now.0)?;
         let outbox = decode_outbox(texts.get(1).and_then(Option::as_deref), now.0)?;
+        let outbox_backup = outbox.backup.clone();
         let campaign = decode_campaign(texts.get(2).and_then(Option::as_deref), now.0)?;
+        let (outbox, migrated) = Self::load_outbox(&ports, outbox.value, now).await?;
         let ids: Vec<WebhookId> = registry.value.webhooks.iter().map(|w| w.id.clone()).collect();
         let keys: Vec<String> = ids.iter().map(history_key).collect();
         let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
         let history_texts = ports.read(&key_refs).await.map_err(Error::Storage)?;
         let mut backups: Vec<(String, String)> =
-            registry.backup.into_iter().chain(outbox.backup).chain(campaign.backup).collect();
+            registry.backup.into_iter().chain(outbox_backup).chain(campaign.backup).collect();
         let mut histories = BTreeMap::new();
         for ((id, key), text) in ids.into_iter().zip(&keys).zip(&history_texts) {
             let loaded = decode_history(key, text.as_deref(), now.0)?;
@@ -85,20 +87,58 @@ impl<P: Ports> Engine<P> {
             ports.write(backups).await.map_err(Error::Storage)?;
         }
         let browser_restarted = ports.claim_browser_session().await;
+        let mut state_dirty = persist::Dirty::default();
+        if !migrated.is_empty() {
+            // Deliveries of the first release's inline outbox move to keys of their own.
+            migrated.iter().for_each(|(w, id)| state_dirty.delivery(w, id));
+            state_dirty.outbox = true;
+        }
         let state = State {
             campaign: campaign.value,
             registry: registry.value,
-            outbox: outbox.value,
+            outbox,
             histories,
+            dirty: state_dirty,
             ..State::default()
         };
         let engine = Rc::new(Engine { ports, version: version.into(), policy, state: RefCell::new(state) });
+        if migrated_any(&engine) {
+            engine.flush().await?;
+        }
         if browser_restarted {
             engine.browser_started();
         } else {
             engine.kick();
         }
         Ok(engine)
+    }
+
+    /// Rebuilds the outbox from its document and the deliveries stored under their own keys.
+    /// Returns it with the deliveries that were still inline in the document (to be moved).
+    async fn load_outbox(
+        ports: &P,
+        mut document: crate::outbox::OutboxDocument,
+        now: Millis,
+    ) -> Result<(Outbox, Vec<(WebhookId, crate::ids::DeliveryId)>), Error> {
+        let stored = ports.read_prefix(crate::store::DELIVERY_KEY_PREFIX).await.map_err(Error::Storage)?;
+        let mut deliveries = std::mem::take(&mut document.deliveries);
+        let migrated = deliveries.iter().map(|d| (d.webhook_id.clone(), d.id.clone())).collect();
+        let (mut kept, mut moved) = (Vec::new(), Vec::new());
+        for (key, text) in stored {
+            match serde_json::from_str::<crate::outbox::Delivery>(&text) {
+                Ok(d) => deliveries.push(d),
+                Err(_) => {
+                    // Kept outside the prefix, so it is not read as a delivery again.
+                    kept.push((format!("autochat.unreadable.{key}.{}", now.0), text));
+                    moved.push(key);
+                }
+            }
+        }
+        if !kept.is_empty() {
+            ports.write(kept).await.map_err(Error::Storage)?;
+            ports.remove(moved).await.map_err(Error::Storage)?;
+        }
+        Ok((Outbox::restore(&document, deliveries), migrated))
     }
 
     /// Answers one command given as JSON text, with the reply as JSON text.
@@ -143,8 +183,9 @@ impl<P: Ports> Engine<P> {
                         s.histories.remove(&id);
                         s.dirty.histories.remove(&id);
                         s.dirty.removed.insert(history_key(&id));
-                        s.dirty.outbox = true;
-                        Ok(s.outbox.remove_for_webhook(&id).len())
+                        let gone = s.outbox.remove_for_webhook(&id);
+                        gone.iter().for_each(|d| s.dirty.delivery(&id, &d.id));
+                        Ok(gone.len())
                     })
                     .await?;
                 self.kick();
@@ -226,13 +267,12 @@ impl<P: Ports> Engine<P> {
             }));
         }
         {
-            let mut s = self.state.borrow_mut();
-            let mut moved = false;
+            let mut guard = self.state.borrow_mut();
+            let s = &mut *guard;
             for d in s.outbox.iter_mut().filter(|d| d.next_attempt_at > now) {
                 d.next_attempt_at = now;
-                moved = true;
+                s.dirty.delivery(&d.webhook_id, &d.id);
             }
-            s.dirty.outbox |= moved;
             s.alarm_at = None;
         }
         self.flush_soon();
@@ -281,6 +321,10 @@ impl<P: Ports> Engine<P> {
         self.ports.fill(&mut b);
         b
     }
+}
+
+fn migrated_any<P: Ports>(engine: &Engine<P>) -> bool {
+    engine.state.borrow().dirty.outbox
 }
 
 /// The size of the wasm linear memory, for diagnostics and the benchmark (`None` natively).

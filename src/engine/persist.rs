@@ -9,11 +9,11 @@
 //! delivery is sent again later with the same `webhook-id` (at-least-once).
 
 use super::{Engine, State};
-use crate::ids::WebhookId;
+use crate::ids::{DeliveryId, WebhookId};
 use crate::ports::Ports;
-use crate::store::{encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY};
+use crate::store::{delivery_key, encode, history_key, CAMPAIGN_KEY, DELIVERY_KEY_PREFIX, OUTBOX_KEY, REGISTRY_KEY};
 use crate::Error;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -29,7 +29,16 @@ pub(super) struct Dirty {
     pub outbox: bool,
     pub campaign: bool,
     pub histories: BTreeSet<WebhookId>,
+    /// Deliveries queued, changed or removed since the last write.
+    pub deliveries: BTreeMap<DeliveryId, WebhookId>,
     pub removed: BTreeSet<String>,
+}
+
+impl Dirty {
+    /// Marks a delivery as changed (or removed: the write finds it gone and removes its key).
+    pub fn delivery(&mut self, webhook: &WebhookId, id: &DeliveryId) {
+        self.deliveries.insert(id.clone(), webhook.clone());
+    }
 }
 
 /// The writer's bookkeeping: changes are numbered, writes record the newest number they carried.
@@ -129,7 +138,14 @@ fn take_dirty(s: &mut State) -> (Vec<(String, String)>, Vec<String>) {
         entries.push((REGISTRY_KEY.to_string(), encode(&s.registry)));
     }
     if dirty.outbox {
-        entries.push((OUTBOX_KEY.to_string(), encode(&s.outbox)));
+        entries.push((OUTBOX_KEY.to_string(), encode(&s.outbox.document())));
+    }
+    let mut removed: Vec<String> = dirty.removed.into_iter().collect();
+    for (id, webhook) in &dirty.deliveries {
+        match s.outbox.get(webhook, id) {
+            Some(d) => entries.push((delivery_key(id), serde_json::to_string(d).unwrap_or_default())),
+            None => removed.push(delivery_key(id)),
+        }
     }
     if dirty.campaign {
         entries.push((CAMPAIGN_KEY.to_string(), encode(&s.campaign)));
@@ -139,11 +155,20 @@ fn take_dirty(s: &mut State) -> (Vec<(String, String)>, Vec<String>) {
             entries.push((history_key(id), encode(history)));
         }
     }
-    (entries, dirty.removed.into_iter().collect())
+    (entries, removed)
 }
 
 fn remark(s: &mut State, written: &[String], removals: Vec<String>) {
-    for key in written {
+    // A delivery key written or removed is found again by its id.
+    let delivery_of = |key: &str| key.strip_prefix(DELIVERY_KEY_PREFIX).map(|id| DeliveryId(id.to_string()));
+    for key in written.iter().chain(&removals) {
+        if let Some(id) = delivery_of(key) {
+            let webhook = s.outbox.iter().find(|d| d.id == id).map(|d| d.webhook_id.clone());
+            s.dirty.deliveries.insert(id, webhook.unwrap_or_else(|| WebhookId(String::new())));
+        }
+    }
+    let removals: Vec<String> = removals.into_iter().filter(|k| delivery_of(k).is_none()).collect();
+    for key in written.iter().filter(|k| delivery_of(k).is_none()) {
         match key.as_str() {
             REGISTRY_KEY => s.dirty.registry = true,
             OUTBOX_KEY => s.dirty.outbox = true,

@@ -750,9 +750,8 @@ fn a_full_outbox_drops_new_deliveries_and_counts_them() {
     let fake = Fake::at(T0);
     let e = start(&fake);
     add(&fake, &e, "a", "https://a.com", &["error"]);
-    let mut full = crate::outbox::Outbox::default();
     for n in 0..crate::outbox::MAX_PENDING_DELIVERIES {
-        full.push(crate::outbox::Delivery {
+        let d = crate::outbox::Delivery {
             id: DeliveryId(format!("msg_{n:024}")),
             webhook_id: WebhookId("wh_gone".into()),
             event: "error".into(),
@@ -761,9 +760,10 @@ fn a_full_outbox_drops_new_deliveries_and_counts_them() {
             attempts: 0,
             next_attempt_at: Millis(T0),
             last_error: None,
-        });
+            seq: n as u64,
+        };
+        fake.put(&crate::store::delivery_key(&d.id), &serde_json::to_string(&d).expect("json"));
     }
-    fake.put(crate::store::OUTBOX_KEY, &crate::store::encode(&full));
     let e = start(&fake);
     let r = emit_error(&fake, &e, "x");
     assert_eq!(
@@ -960,4 +960,52 @@ fn picks_are_remembered_per_site() {
     assert_eq!(c["sites"]["https://chat.example.com"], json!({"input": "#composer", "button": "button.send"}));
     let c = ok(&fake, &e, json!({"type": "clearPicks", "origin": "https://chat.example.com"}));
     assert_eq!(c["sites"], json!({}));
+}
+
+#[test]
+fn each_waiting_delivery_is_stored_under_its_own_key_and_removed_when_done() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(503)]);
+    emit_error(&fake, &e, "x");
+    let keys = |f: &Fake| f.keys().into_iter().filter(|k| k.starts_with(crate::store::DELIVERY_KEY_PREFIX)).count();
+    assert_eq!(keys(&fake), 1);
+    let outbox_doc = fake.stored(crate::store::OUTBOX_KEY).expect("stored");
+    assert!(!outbox_doc.contains("deliveries"), "the outbox document holds counters only: {outbox_doc}");
+    run_alarms(&fake, &e, 3);
+    fake.advance(super::persist::OUTCOME_WRITE_DELAY_MS);
+    fake.run();
+    assert_eq!(keys(&fake), 0, "delivered: its key is gone");
+}
+
+#[test]
+fn an_outbox_stored_inline_by_the_first_release_is_moved_to_keys() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    drop(e);
+    fake.stop_worker();
+    let inline = format!(
+        r#"{{"schemaVersion":1,"deliveries":[{{"id":"msg_aaaaaaaaaaaaaaaaaaaaaaaa","webhookId":"{id}","event":"error","body":"{{}}","createdAt":{T0},"attempts":1,"nextAttemptAt":{T0},"lastError":null}}],"droppedWhenFull":2}}"#
+    );
+    fake.put(crate::store::OUTBOX_KEY, &inline);
+    fake.script("a.com", [status(503)]);
+    let e = start(&fake);
+    assert!(fake.stored("autochat.delivery.msg_aaaaaaaaaaaaaaaaaaaaaaaa").is_some());
+    assert!(!fake.stored(crate::store::OUTBOX_KEY).expect("stored").contains("deliveries"));
+    assert_eq!(fake.sent()[0].header("webhook-id"), Some("msg_aaaaaaaaaaaaaaaaaaaaaaaa"));
+    assert_eq!(ok(&fake, &e, json!({"type": "listWebhooks"}))["droppedWhenFull"], 2);
+}
+
+#[test]
+fn an_unreadable_delivery_is_kept_aside_not_lost() {
+    let fake = Fake::at(T0);
+    fake.put("autochat.delivery.msg_broken", "{oops");
+    start(&fake);
+    assert_eq!(fake.stored("autochat.delivery.msg_broken"), None);
+    assert_eq!(
+        fake.stored(&format!("autochat.unreadable.autochat.delivery.msg_broken.{T0}")).as_deref(),
+        Some("{oops")
+    );
 }
