@@ -131,7 +131,17 @@ async function latency(ext, receiver) {
       return t0;
     }, `${receiver.base}/ok/worker`), workerFetch);
   }
-  return { autochat, pageFetch, workerFetch };
+  // What persisting first costs: one chrome.storage.local write of a delivery-sized entry.
+  const storageWrite = [];
+  for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
+    storageWrite.push(await worker.evaluate(async () => {
+      const t0 = performance.now();
+      await chrome.storage.local.set({ 'bench.probe': 'x'.repeat(400) });
+      return performance.now() - t0;
+    }));
+  }
+  await worker.evaluate(() => chrome.storage.local.remove('bench.probe'));
+  return { autochat, pageFetch, workerFetch, storageWrite };
 }
 
 /** Round trip of the first command after a worker stop: worker boot + wasm init + core start. */
@@ -188,7 +198,7 @@ function sizes() {
 function machine() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   let chromium = 'unknown';
-  try { chromium = execSync(`${process.env.CHROMIUM || '/usr/bin/chromium'} --version`).toString().trim(); } catch { /* reported as unknown */ }
+  try { chromium = execSync(`${process.env.CHROMIUM || '/usr/bin/chromium'} --version`, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* reported as unknown */ }
   return { cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, chromium };
 }
 
@@ -233,6 +243,7 @@ async function main() {
       p50: { autochat: latA, plainFetchFromPage: latP, plainFetchFromWorker: median(lat.workerFetch) },
       p95: { autochat: quantile(lat.autochat, 0.95), plainFetchFromPage: quantile(lat.pageFetch, 0.95), plainFetchFromWorker: quantile(lat.workerFetch, 0.95) },
       p50OverheadMs: latA - latP, targetMs: 2,
+      storageWriteMs: { p50: median(lat.storageWrite), p95: quantile(lat.storageWrite, 0.95) },
     },
     startUp: {
       ms: { empty: emptyStart.times, loaded: loadedStart.times, warmRoundTrip: loadedStart.warm },
@@ -257,6 +268,7 @@ async function main() {
   const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(['', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n'));
   console.log(`Latency "limit" is a plain fetch from an extension page (a plain fetch from the worker: p50 ${fmt(median(lat.workerFetch), 2)} ms).`);
+  console.log(`Persisting first: one chrome.storage.local write takes p50 ${fmt(median(lat.storageWrite), 2)} ms (p95 ${fmt(quantile(lat.storageWrite, 0.95), 2)} ms); a page→worker message round trip ${fmt(median(loadedStart.warm), 2)} ms.`);
   console.log(`Start-up: loaded = ${WEBHOOKS} webhooks, ${loaded.pending} pending deliveries, ${loaded.histories} full histories; a warm round trip is ${fmt(median(loadedStart.warm), 2)} ms.`);
   fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('Figures written to bench/results.json');

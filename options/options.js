@@ -2,7 +2,7 @@
 import * as client from '../popup/client.js';
 import { $ } from '../popup/dom.js';
 import { createManager } from '../popup/manager.js';
-import { showSummary, wireGlobalSwitch } from '../popup/summary.js';
+import { buildSummary, showSummary, wireGlobalSwitch } from '../popup/summary.js';
 
 const manager = createManager($('manager-root'), { idPrefix: 'options' });
 
@@ -14,6 +14,7 @@ async function render() {
   }
 }
 
+buildSummary();
 wireGlobalSwitch('settings-status', render);
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && changes['autochat.registry']) render();

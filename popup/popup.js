@@ -2,7 +2,7 @@
 import * as client from './client.js';
 import { $ } from './dom.js';
 import { createManager } from './manager.js';
-import { showSummary, wireGlobalSwitch } from './summary.js';
+import { buildSummary, showSummary, wireGlobalSwitch } from './summary.js';
 import { initCampaign } from './campaign.js';
 
 const manager = createManager($('manager-root'), { idPrefix: 'popup' });
@@ -34,6 +34,7 @@ function showView(settings) {
 $('open-settings').addEventListener('click', () => showView(true));
 $('close-settings').addEventListener('click', () => showView(false));
 $('open-options').addEventListener('click', () => chrome.runtime.openOptionsPage());
+buildSummary();
 wireGlobalSwitch('settings-status', render);
 
 const dialog = $('manager-dialog');

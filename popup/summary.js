@@ -1,7 +1,17 @@
 // The webhook summary shown in the popup's settings and on the options page: the global switch and
 // the figures the core derives (configured, enabled, overall success rate).
 import * as client from './client.js';
-import { $ } from './dom.js';
+import { $, el } from './dom.js';
+
+/** Builds the switch, the figures and the status line into `#webhook-summary`. */
+export function buildSummary() {
+  const figure = (label, id) => el('div', {}, el('dt', {}, label), el('dd', { id }, '–'));
+  $('webhook-summary').replaceWith(
+    el('label', { class: 'switch-row' }, el('input', { type: 'checkbox', role: 'switch', id: 'webhooks-enabled' }), el('span', {}, 'Send webhooks')),
+    el('dl', { class: 'summary' }, figure('Configured', 'count-configured'), figure('Enabled', 'count-enabled'), figure('Success rate', 'success-rate')),
+    el('p', { class: 'form-status', id: 'settings-status', role: 'status' }),
+  );
+}
 
 /** Fills the summary elements from a `listWebhooks` value. */
 export function showSummary(list) {

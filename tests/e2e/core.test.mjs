@@ -1,7 +1,7 @@
 // The webhook core, end to end: the built extension in Chromium, a real receiver on 127.0.0.1.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startReceiver, deadPort, waitFor, sleep } from './harness.mjs';
+import { launch, startReceiver, deadPort, waitFor, sleep, resetWebhooks } from './harness.mjs';
 
 const EVENTS = {
   message_sent: { message: 'Hello! How are you?', messagesSentToday: 42, totalMessagesSent: 1337 },
@@ -40,10 +40,7 @@ after(async () => {
 });
 
 beforeEach(async () => {
-  const { webhooks } = await ext.call({ type: 'listWebhooks' });
-  for (const w of webhooks) await ext.call({ type: 'deleteWebhook', id: w.id });
-  await ext.call({ type: 'setWebhooksEnabled', enabled: true });
-  receiver.clear();
+  await resetWebhooks(ext, receiver);
 });
 
 async function addWebhook(name, path, events, extra = {}) {

@@ -155,6 +155,14 @@ export async function launch({ profile, colorScheme = 'light' } = {}) {
   return extension;
 }
 
+/** Deletes every webhook, switches webhooks on and forgets what the receiver saw. */
+export async function resetWebhooks(ext, receiver) {
+  const { webhooks } = await ext.call({ type: 'listWebhooks' });
+  for (const w of webhooks) await ext.call({ type: 'deleteWebhook', id: w.id });
+  await ext.call({ type: 'setWebhooksEnabled', enabled: true });
+  receiver.clear();
+}
+
 /** Polls `check` until it returns a truthy value or `timeout` ms pass. */
 export async function waitFor(check, { timeout = 10_000, interval = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeout;

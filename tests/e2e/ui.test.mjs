@@ -4,7 +4,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, startReceiver, deadPort, waitFor, ROOT } from './harness.mjs';
+import { launch, startReceiver, deadPort, waitFor, ROOT, resetWebhooks } from './harness.mjs';
 
 const SHOTS = path.join(ROOT, 'docs/screenshots');
 const LABELS = { message_sent: 'Message Sent', error: 'Error', milestone: 'Milestone' };
@@ -24,10 +24,7 @@ after(async () => {
 });
 
 beforeEach(async () => {
-  const { webhooks } = await ext.call({ type: 'listWebhooks' });
-  for (const w of webhooks) await ext.call({ type: 'deleteWebhook', id: w.id });
-  await ext.call({ type: 'setWebhooksEnabled', enabled: true });
-  receiver.clear();
+  await resetWebhooks(ext, receiver);
   await page?.close();
   page = await ext.context.newPage();
   page.on('pageerror', (error) => { throw error; });
