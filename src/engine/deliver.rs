@@ -299,11 +299,12 @@ impl<P: Ports> Engine<P> {
                 (!s.in_flight.is_empty() || s.sending).then(|| now.plus(self.policy.timeout_ms + WATCHDOG_SLACK_MS));
             let wanted = next_due.into_iter().chain(watchdog).chain(campaign_at).min();
             // An alarm that fires earlier than needed is harmless (the wake finds nothing due and
-            // re-arms), so only move it when it would fire too late, or clear it when idle.
+            // re-arms), and each alarm call is an extension API round trip, so the alarm is only
+            // moved when it would fire too late, and left to lapse when there is nothing to wait for.
             let keep = match (s.alarm_at, wanted) {
                 (Some(armed), Some(want)) => armed > now && armed <= want,
-                (None, None) => true,
-                _ => false,
+                (_, None) => true,
+                (None, Some(_)) => false,
             };
             if !keep {
                 self.ports.arm_alarm(wanted);

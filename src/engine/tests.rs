@@ -217,7 +217,9 @@ fn two_failures_then_success_is_three_attempts_with_one_id_on_the_schedule() {
     assert_eq!((w["triggerCount"].clone(), w["failureCount"].clone()), (json!(1), json!(0)));
     assert_eq!(w["lastTriggered"], "2025-12-07T17:30:03.000Z");
     assert_eq!(w["pendingDeliveries"], 0);
-    assert_eq!(fake.alarm(), None, "nothing left to wake for");
+    let before = fake.sent().len();
+    run_alarms(&fake, &e, 3); // a leftover alarm may still fire: it finds nothing to do
+    assert_eq!(fake.sent().len(), before, "nothing left to send");
 }
 
 #[test]
@@ -348,7 +350,7 @@ fn disabled_webhooks_keep_their_pending_deliveries_until_enabled() {
     fake.script("a.com", [status(500)]);
     emit_error(&fake, &e, "x");
     ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": id, "enabled": false}));
-    assert_eq!(fake.alarm(), None, "nothing may be sent, so nothing to wake for");
+    // The alarm left from before may still fire: it finds nothing that may be sent.
     fake.advance(10_000);
     e.wake();
     fake.run();

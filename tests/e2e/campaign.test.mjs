@@ -171,3 +171,19 @@ test('leaving the chat for another site stops the campaign; moving within the si
   await waitFor(() => events().some((e) => e.event === 'campaign_stopped'), { what: 'the stop' });
   await popup.locator('#campaign-state').filter({ hasText: /left http:\/\/127\.0\.0\.1:\d+ for another site/ }).waitFor();
 });
+
+test('when detection cannot find the send button, the user picks it on the page and it is remembered', async () => {
+  const { ext, popup, chat, log } = await setUp('picker.html');
+  await waitFor(async () => /Send button: none found — AutoChat will press Enter/.test(await popup.locator('#campaign-elements').textContent()), { what: 'detection' });
+  await popup.getByRole('button', { name: '🎯 Pick the send button' }).click();
+  await chat.locator('text=AutoChat: click the send button').waitFor();
+  await chat.locator('#go').click();
+  await waitFor(async () => (await ext.call({ type: 'getCampaign' })).sites[new URL(chat.url()).origin]?.button === '#go', { what: 'the pick' });
+  await popup.bringToFront();
+  await waitFor(async () => /Send button: ✓ #go/.test(await popup.locator('#campaign-elements').textContent()), { what: 'the picked button shown' });
+  assert.deepEqual(await log(), [], 'picking did not send anything');
+  await configure(popup, { messages: 'picked and sent', limit: 1 });
+  await popup.getByRole('button', { name: '▶ Start' }).click();
+  await waitFor(async () => (await log()).length === 1);
+  assert.deepEqual(await log(), ['picked and sent']);
+});
