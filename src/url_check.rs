@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn accepts_the_endpoints_users_paste() {
         for (url, host, port) in [
-            ("https://hooks.slack.com/services/T000/B000/XXXX", "hooks.slack.com", None),
+            ("https://hooks.slack.com/services/T000/B000/abcd1234", "hooks.slack.com", None),
             ("https://discord.com/api/webhooks/123/abc-DEF_ghi", "discord.com", None),
             ("https://hooks.zapier.com/hooks/catch/1/abc/", "hooks.zapier.com", None),
             ("https://maker.ifttt.com/trigger/ev/with/key/k?x=1#frag", "maker.ifttt.com", None),
