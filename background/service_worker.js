@@ -16,6 +16,10 @@ function ready() {
   return core;
 }
 
+// For DevTools and the benchmark: `(await autochat.ready()).handle(JSON.stringify({type: 'getStatus'}))`
+// sends a protocol command from the worker's own console.
+globalThis.autochat = { ready };
+
 function failure(error) {
   const message = error instanceof Error ? error.message : String(error);
   return { error: { code: 'internal', message: `AutoChat's core could not start: ${message}` } };

@@ -105,6 +105,7 @@ async function latency(ext, receiver) {
   await ext.call({ type: 'addWebhook', webhook: { name: 'latency', url: `${receiver.base}/ok/lat`, events: ['error'] } });
   const worker = ext.context.serviceWorkers()[0];
   const autochat = [];
+  const inWorker = [];
   const pageFetch = [];
   const workerFetch = [];
   const one = async (fire, bucket) => {
@@ -125,6 +126,12 @@ async function latency(ext, receiver) {
       fetch(url, { method: 'POST', body: '{"event":"error"}', headers: { 'Content-Type': 'application/json' } });
       return t0;
     }, `${receiver.base}/ok/page`), pageFetch);
+    await one(() => worker.evaluate(async () => {
+      const core = await globalThis.autochat.ready();
+      const t0 = performance.timeOrigin + performance.now();
+      core.handle(JSON.stringify({ type: 'emit', event: 'error', data: { error: 'latency probe' } }));
+      return t0;
+    }), inWorker);
     await one(() => worker.evaluate((url) => {
       const t0 = performance.timeOrigin + performance.now();
       fetch(url, { method: 'POST', body: '{"event":"error"}', headers: { 'Content-Type': 'application/json' } });
@@ -141,7 +148,7 @@ async function latency(ext, receiver) {
     }));
   }
   await worker.evaluate(() => chrome.storage.local.remove('bench.probe'));
-  return { autochat, pageFetch, workerFetch, storageWrite };
+  return { autochat, inWorker, pageFetch, workerFetch, storageWrite };
 }
 
 /** Round trip of the first command after a worker stop: worker boot + wasm init + core start. */
@@ -239,10 +246,10 @@ async function main() {
   Object.assign(results, {
     throughput: { deliveriesPerSecond: { autochat: tp.autochat, plainFetch: tp.plain }, median: { autochat: tpA, plainFetch: tpP }, ratio: tpA / tpP, target: 0.9 },
     latency: {
-      ms: { autochat: lat.autochat, plainFetchFromPage: lat.pageFetch, plainFetchFromWorker: lat.workerFetch },
-      p50: { autochat: latA, plainFetchFromPage: latP, plainFetchFromWorker: median(lat.workerFetch) },
-      p95: { autochat: quantile(lat.autochat, 0.95), plainFetchFromPage: quantile(lat.pageFetch, 0.95), plainFetchFromWorker: quantile(lat.workerFetch, 0.95) },
-      p50OverheadMs: latA - latP, targetMs: 2,
+      ms: { autochat: lat.autochat, emitInWorker: lat.inWorker, plainFetchFromPage: lat.pageFetch, plainFetchFromWorker: lat.workerFetch },
+      p50: { autochat: latA, emitInWorker: median(lat.inWorker), plainFetchFromPage: latP, plainFetchFromWorker: median(lat.workerFetch) },
+      p95: { autochat: quantile(lat.autochat, 0.95), emitInWorker: quantile(lat.inWorker, 0.95), plainFetchFromPage: quantile(lat.pageFetch, 0.95), plainFetchFromWorker: quantile(lat.workerFetch, 0.95) },
+      p50OverheadMs: latA - latP, p50OverheadInWorkerMs: median(lat.inWorker) - median(lat.workerFetch), targetMs: 2,
       storageWriteMs: { p50: median(lat.storageWrite), p95: quantile(lat.storageWrite, 0.95) },
     },
     startUp: {
@@ -258,6 +265,8 @@ async function main() {
     ['Fan-out throughput (deliveries/s)', `${fmt(tpA)} [${spread(tp.autochat).map((x) => fmt(x)).join('–')}]`, `${fmt(tpP)} [${spread(tp.plain).map((x) => fmt(x)).join('–')}]`, `${fmt(tpA / tpP, 2)}×`, '≥ 0.90×'],
     ['Latency p50 (ms)', fmt(latA, 2), fmt(latP, 2), `+${fmt(latA - latP, 2)} ms`, '< +2 ms'],
     ['Latency p95 (ms)', fmt(quantile(lat.autochat, 0.95), 2), fmt(quantile(lat.pageFetch, 0.95), 2), `+${fmt(quantile(lat.autochat, 0.95) - quantile(lat.pageFetch, 0.95), 2)} ms`, ''],
+    ['Latency in the worker p50 (ms)', fmt(median(lat.inWorker), 2), fmt(median(lat.workerFetch), 2), `+${fmt(median(lat.inWorker) - median(lat.workerFetch), 2)} ms`, '< +2 ms'],
+    ['Latency in the worker p95 (ms)', fmt(quantile(lat.inWorker, 0.95), 2), fmt(quantile(lat.workerFetch, 0.95), 2), `+${fmt(quantile(lat.inWorker, 0.95) - quantile(lat.workerFetch, 0.95), 2)} ms`, ''],
     ['Worker start to first reply (ms)', `${fmt(startL, 1)} (loaded)`, `${fmt(startE, 1)} (empty)`, `+${fmt(startL - startE, 1)} ms`, '< +25 ms'],
     ['Shipped wasm (bytes)', `${fmt(size.wasmRaw)} raw`, `${fmt(size.wasmGzip)} gzipped`, `${fmt(size.wasmRaw / (150 * 1024), 2)}× target`, '< 153,600 raw'],
     ['JS glue (bytes)', `${fmt(size.glueRaw)} raw`, `${fmt(size.glueGzip)} gzipped`, '', ''],
@@ -267,7 +276,8 @@ async function main() {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(['', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n'));
-  console.log(`Latency "limit" is a plain fetch from an extension page (a plain fetch from the worker: p50 ${fmt(median(lat.workerFetch), 2)} ms).`);
+  console.log('Latency from a page: emit sent with chrome.runtime.sendMessage, beside a plain fetch from the page. In the worker: the');
+  console.log('core handles the emit where the campaign engine emits (no page message), beside a plain fetch from the worker.');
   console.log(`Persisting first: one chrome.storage.local write takes p50 ${fmt(median(lat.storageWrite), 2)} ms (p95 ${fmt(quantile(lat.storageWrite, 0.95), 2)} ms); a page→worker message round trip ${fmt(median(loadedStart.warm), 2)} ms.`);
   console.log(`Start-up: loaded = ${WEBHOOKS} webhooks, ${loaded.pending} pending deliveries, ${loaded.histories} full histories; a warm round trip is ${fmt(median(loadedStart.warm), 2)} ms.`);
   fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);

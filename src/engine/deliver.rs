@@ -60,7 +60,7 @@ impl<P: Ports> Engine<P> {
             (queued, dropped)
         };
         if !queued.is_empty() || !dropped.is_empty() {
-            self.flush().await?;
+            self.flush_urgent().await?;
             self.kick();
         }
         Ok(json!({
@@ -230,7 +230,7 @@ impl<P: Ports> Engine<P> {
             let mode = s.registry.meta(&webhook).retry_mode;
             // The delivery is gone if it was discarded, or its webhook deleted, meanwhile.
             if let Some(d) = s.outbox.get_mut(&webhook, &delivery) {
-                s.dirty.delivery(&webhook, &delivery);
+                s.lazy.delivery(&webhook, &delivery);
                 if offline {
                     d.last_error = Some(OFFLINE.into());
                 } else {
@@ -250,13 +250,13 @@ impl<P: Ports> Engine<P> {
                         Verdict::Delivered => {
                             s.outbox.remove(&webhook, &delivery);
                             s.registry.record_success(&webhook, now);
-                            s.dirty.registry = true;
+                            s.lazy.registry = true;
                             Outcome::Delivered
                         }
                         Verdict::Failed(reason) => {
                             s.outbox.remove(&webhook, &delivery);
                             s.registry.record_failure(&webhook, status, &reason, now);
-                            s.dirty.registry = true;
+                            s.lazy.registry = true;
                             Outcome::Failed
                         }
                     };
@@ -276,7 +276,7 @@ impl<P: Ports> Engine<P> {
                             outcome: recorded,
                             body,
                         });
-                        s.dirty.histories.insert(webhook.clone());
+                        s.lazy.histories.insert(webhook.clone());
                     }
                 }
             }

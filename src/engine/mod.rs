@@ -57,7 +57,10 @@ struct State {
     timer_at: Option<Millis>,
     /// The time the alarm is armed for.
     alarm_at: Option<Millis>,
+    /// Changes to store at once, with the next write.
     dirty: persist::Dirty,
+    /// Changes from delivery outcomes, stored within a short delay (see [`persist`]).
+    lazy: persist::Dirty,
     writes: persist::Writes,
 }
 

@@ -3,9 +3,10 @@
 //! Changes mark what they touched as dirty. One writer at a time turns everything dirty into a
 //! single storage operation; changes made while a write is under way go out together in the next
 //! one. A caller that must know its change is stored (a command, an emitted event) awaits
-//! [`Engine::flush`], which writes at once. Delivery outcomes call [`Engine::flush_soon`], which
-//! writes within [`OUTCOME_WRITE_DELAY_MS`] — so a burst of outcomes costs a few writes a second,
-//! not one per request. If the worker is stopped inside that window the outcome is lost and the
+//! [`Engine::flush`], which writes at once. Delivery outcomes mark their changes as lazy and call
+//! [`Engine::flush_soon`], which writes them within [`OUTCOME_WRITE_DELAY_MS`] — so a burst of
+//! outcomes costs a few writes a second, not one per request, and an urgent write (an event's new
+//! deliveries) never waits behind statistics and history. If the worker is stopped inside that window the outcome is lost and the
 //! delivery is sent again later with the same `webhook-id` (at-least-once).
 
 use super::{Engine, State};
@@ -35,6 +36,16 @@ pub(super) struct Dirty {
 }
 
 impl Dirty {
+    /// Adds everything `other` marked.
+    pub fn absorb(&mut self, other: Dirty) {
+        self.registry |= other.registry;
+        self.outbox |= other.outbox;
+        self.campaign |= other.campaign;
+        self.histories.extend(other.histories);
+        self.deliveries.extend(other.deliveries);
+        self.removed.extend(other.removed);
+    }
+
     /// Marks a delivery as changed (or removed: the write finds it gone and removes its key).
     pub fn delivery(&mut self, webhook: &WebhookId, id: &DeliveryId) {
         self.deliveries.insert(id.clone(), webhook.clone());
@@ -59,8 +70,21 @@ pub(super) struct Writes {
 }
 
 impl<P: Ports> Engine<P> {
-    /// Stores every change made so far; resolves when they are in storage.
+    /// Stores every change made so far, outcomes included; resolves when they are in storage.
+    /// Commands use it, so what a user did and what they then see are stored together.
     pub(super) async fn flush(self: &Rc<Self>) -> Result<(), Error> {
+        {
+            let mut guard = self.state.borrow_mut();
+            let s = &mut *guard;
+            let lazy = std::mem::take(&mut s.lazy);
+            s.dirty.absorb(lazy);
+        }
+        self.flush_urgent().await
+    }
+
+    /// Stores the urgent changes (an event's new deliveries) without waiting for outcome
+    /// changes, which follow within [`OUTCOME_WRITE_DELAY_MS`].
+    pub(super) async fn flush_urgent(self: &Rc<Self>) -> Result<(), Error> {
         let target = self.write_now();
         Stored { engine: self, target }.await
     }
@@ -75,7 +99,13 @@ impl<P: Ports> Engine<P> {
         let engine = Rc::clone(self);
         self.ports.spawn(Box::pin(async move {
             engine.ports.sleep(OUTCOME_WRITE_DELAY_MS).await;
-            engine.state.borrow_mut().writes.delayed = false;
+            {
+                let mut guard = engine.state.borrow_mut();
+                let s = &mut *guard;
+                s.writes.delayed = false;
+                let lazy = std::mem::take(&mut s.lazy);
+                s.dirty.absorb(lazy);
+            }
             engine.write_now();
         }));
     }

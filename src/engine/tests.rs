@@ -422,6 +422,8 @@ fn state_survives_a_restart() {
     let id = add(&fake, &first, "a", "https://a.com", &["error"]);
     emit_error(&fake, &first, "x");
     ok(&fake, &first, json!({"type": "setWebhooksEnabled", "enabled": false}));
+    fake.advance(super::persist::OUTCOME_WRITE_DELAY_MS); // the delivery's outcome is written
+    fake.run();
     let before = ok(&fake, &first, json!({"type": "listWebhooks"}));
     drop(first);
     fake.stop_worker();
@@ -773,6 +775,21 @@ fn a_full_outbox_drops_new_deliveries_and_counts_them() {
         (Some(0), Some(1))
     );
     assert_eq!(ok(&fake, &e, json!({"type": "listWebhooks"}))["droppedWhenFull"], 1);
+}
+
+#[test]
+fn an_outcome_not_yet_written_when_the_worker_stops_means_the_delivery_is_sent_again_with_its_id() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    add(&fake, &first, "a", "https://a.com", &["error"]);
+    emit_error(&fake, &first, "x");
+    drop(first);
+    fake.stop_worker(); // inside the outcome's write delay
+    start(&fake);
+    fake.run();
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 2, "at least once");
+    assert_eq!(sent[0].header("webhook-id"), sent[1].header("webhook-id"), "receivers can drop the duplicate");
 }
 
 #[test]
