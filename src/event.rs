@@ -102,8 +102,9 @@ pub struct CampaignStats {
 }
 
 /// One event with the facts its emitter supplies; timestamps are added when it is emitted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "event", content = "data", rename_all = "snake_case", rename_all_fields = "camelCase")]
+/// Read it from the protocol's `event` name and `data` object with [`Event::from_parts`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Event {
     /// See [`EventKind::MessageSent`].
     MessageSent {
@@ -150,6 +151,12 @@ pub enum Event {
 }
 
 impl Event {
+    /// Reads an event from its wire name and its data (`null` reads as `{}`).
+    pub fn from_parts(name: &str, data: serde_json::Value) -> Result<Event, serde_json::Error> {
+        let data = if data.is_null() { serde_json::Value::Object(Default::default()) } else { data };
+        serde_json::from_value(serde_json::Value::Object(std::iter::once((name.to_string(), data)).collect()))
+    }
+
     /// The kind of this event.
     pub fn kind(&self) -> EventKind {
         match self {
@@ -368,17 +375,15 @@ mod tests {
 
     #[test]
     fn emitters_send_facts_in_camel_case() {
-        let e: Event = serde_json::from_value(
-            json!({"event": "message_sent", "data": {"message": "hi", "messagesSentToday": 1, "totalMessagesSent": 2}}),
-        )
-        .expect("parses");
+        let e =
+            Event::from_parts("message_sent", json!({"message": "hi", "messagesSentToday": 1, "totalMessagesSent": 2}))
+                .expect("parses");
         assert_eq!(e.kind(), EventKind::MessageSent);
-        let e: Event = serde_json::from_value(json!({"event": "campaign_started", "data": {}})).expect("parses");
+        let e = Event::from_parts("campaign_started", json!({})).expect("parses");
+        assert_eq!(Event::from_parts("campaign_resumed", json!(null)).expect("null is {}"), Event::CampaignResumed {});
         assert_eq!(e, Event::CampaignStarted {});
-        assert!(serde_json::from_value::<Event>(json!({"event": "party", "data": {}})).is_err());
-        assert!(
-            serde_json::from_value::<Event>(json!({"event": "daily_limit_reached", "data": {"limit": "x"}})).is_err()
-        );
+        assert!(Event::from_parts("party", json!({})).is_err());
+        assert!(Event::from_parts("daily_limit_reached", json!({"limit": "x"})).is_err());
     }
 
     #[test]

@@ -12,8 +12,12 @@ use crate::Error;
 use serde::{Deserialize, Serialize};
 
 /// A command to the core.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+///
+/// On the wire the variant is named by a `type` field beside the command's own fields;
+/// [`parse_command`] reads that shape. (The enum itself derives serde's default representation,
+/// whose code is far smaller in the shipped wasm than an internally tagged enum's.)
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
 pub enum Command {
     /// Every webhook, the global switch and pending counts.
     ListWebhooks,
@@ -177,10 +181,33 @@ impl Reply {
     }
 }
 
-/// Parses a command from JSON text.
+/// Parses a command from JSON text: `{"type": "…", …fields}`.
 pub fn parse_command(text: &str) -> Result<Command, Error> {
-    serde_json::from_str(text).map_err(|e| Error::BadCommand(e.to_string()))
+    let value = serde_json::from_str(text).map_err(|e| Error::BadCommand(e.to_string()))?;
+    command_from_value(value)
 }
+
+/// Reads a command from its JSON value: `{"type": "…", …fields}`.
+pub fn command_from_value(value: serde_json::Value) -> Result<Command, Error> {
+    let serde_json::Value::Object(mut fields) = value else {
+        return Err(Error::BadCommand("a command is a JSON object with a \"type\"".into()));
+    };
+    let Some(serde_json::Value::String(kind)) = fields.remove("type") else {
+        return Err(Error::BadCommand("the command has no \"type\"".into()));
+    };
+    // Rewritten as serde's external tagging: a unit command is its name alone; any other
+    // command is `{name: fields}` (a unit command given fields is refused as unknown fields).
+    let tagged = if fields.is_empty() && UNIT_COMMANDS.contains(&kind.as_str()) {
+        serde_json::Value::String(kind)
+    } else {
+        serde_json::Value::Object(std::iter::once((kind, serde_json::Value::Object(fields))).collect())
+    };
+    serde_json::from_value(tagged).map_err(|e| Error::BadCommand(e.to_string()))
+}
+
+/// The commands that carry no fields.
+const UNIT_COMMANDS: [&str; 6] =
+    ["listWebhooks", "getStatus", "getCampaign", "pauseCampaign", "resumeCampaign", "stopCampaign"];
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use crate::outbox::OutboxDocument;
 use crate::registry::Registry;
 use crate::Error;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Storage key of the registry document.
 pub const REGISTRY_KEY: &str = "autochat.registry";
@@ -31,14 +31,6 @@ pub const DELIVERY_KEY_PREFIX: &str = "autochat.delivery.";
 pub const HISTORY_KEY_PREFIX: &str = "autochat.history.";
 /// The schema version this build writes and the newest it reads.
 pub const SCHEMA_VERSION: u32 = 1;
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Versioned<T> {
-    schema_version: u32,
-    #[serde(flatten)]
-    document: T,
-}
 
 /// A document read from storage.
 #[derive(Debug, PartialEq)]
@@ -63,16 +55,24 @@ pub fn decode<T: DeserializeOwned + Default>(key: &str, text: Option<&str>, now_
         Some(v) if v > u64::from(SCHEMA_VERSION) => {
             Err(Error::NewerSchema { found: u32::try_from(v).unwrap_or(u32::MAX), supported: SCHEMA_VERSION })
         }
-        Some(_) => Ok(serde_json::from_value::<Versioned<T>>(raw)
-            .map(|v| Loaded { value: v.document, backup: None })
+        // The document's own fields sit beside `schemaVersion`, which its type ignores.
+        Some(_) => Ok(serde_json::from_value::<T>(raw)
+            .map(|value| Loaded { value, backup: None })
             .unwrap_or_else(|_| unreadable())),
         None => Ok(unreadable()),
     }
 }
 
-/// The stored text of a document at the current version.
+/// The stored text of a document at the current version: its JSON object with `schemaVersion`
+/// first. (Spliced as text rather than through `#[serde(flatten)]`, whose buffering code would be
+/// instantiated for every document type in the shipped wasm.)
 pub fn encode<T: Serialize>(document: &T) -> String {
-    serde_json::to_string(&Versioned { schema_version: SCHEMA_VERSION, document }).unwrap_or_default()
+    let body = serde_json::to_string(document).unwrap_or_default();
+    match body.strip_prefix('{') {
+        Some("}") => format!("{{\"schemaVersion\":{SCHEMA_VERSION}}}"),
+        Some(fields) => format!("{{\"schemaVersion\":{SCHEMA_VERSION},{fields}"),
+        None => body, // not an object: no document type serializes so
+    }
 }
 
 /// Reads the registry document.
@@ -121,6 +121,13 @@ mod tests {
         let text = encode(&reg);
         assert_eq!(text, r#"{"schemaVersion":1,"webhooksEnabled":false,"webhooks":[],"meta":{}}"#);
         assert_eq!(decode_registry(Some(&text), 0).expect("fine").value, reg);
+    }
+
+    #[test]
+    fn an_empty_document_still_carries_its_version() {
+        #[derive(Serialize)]
+        struct Empty {}
+        assert_eq!(encode(&Empty {}), r#"{"schemaVersion":1}"#);
     }
 
     #[test]

@@ -67,7 +67,9 @@ impl AutoChatCore {
 /// machine, which the manifest grants up front.
 #[wasm_bindgen(js_name = validateWebhook)]
 pub fn validate_webhook(draft: &str) -> String {
-    let result = match serde_json::from_str::<WebhookDraft>(draft) {
+    // Through a Value, like every command: one set of deserialisers in the wasm, not two.
+    let parsed = serde_json::from_str::<serde_json::Value>(draft).and_then(serde_json::from_value::<WebhookDraft>);
+    let result = match parsed {
         Ok(draft) => match validate_draft(&draft) {
             Ok(valid) => json!({
                 "valid": true,
@@ -116,7 +118,8 @@ pub fn describe_wait(rfc3339: &str, now_ms: f64) -> String {
 /// and the popup's own tab id (or a negative number): `{id, url, title, …}` or `null`, as JSON text.
 #[wasm_bindgen(js_name = chooseTarget)]
 pub fn choose_target(tabs: &str, self_tab: f64) -> String {
-    let tabs: Vec<TabInfo> = serde_json::from_str(tabs).unwrap_or_default();
+    let tabs: Vec<TabInfo> =
+        serde_json::from_str::<serde_json::Value>(tabs).and_then(serde_json::from_value).unwrap_or_default();
     let self_tab = (self_tab >= 0.0).then_some(self_tab as u32);
     serde_json::to_string(&campaign::choose_target(&tabs, self_tab)).unwrap_or_else(|_| "null".into())
 }

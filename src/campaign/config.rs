@@ -99,7 +99,7 @@ pub fn validate_campaign(draft: &CampaignDraft, fast: bool) -> Result<CampaignCo
     if !min_ok {
         push(
             "minInterval",
-            format!("The shortest wait must be from {} to {} seconds.", floor as f64 / 1000.0, MAX_INTERVAL_MS / 1000),
+            format!("The shortest wait must be from {} to {} seconds.", seconds(floor), MAX_INTERVAL_MS / 1000),
         );
     }
     if !(max.is_finite() && max <= MAX_INTERVAL_MS as f64 && (!min_ok || max >= min)) {
@@ -121,6 +121,17 @@ pub fn validate_campaign(draft: &CampaignDraft, fast: bool) -> Result<CampaignCo
             daily_limit: limit as u64,
         }),
         _ => Err(errors),
+    }
+}
+
+/// Milliseconds as seconds in words, "10" or "0.1" (integer arithmetic: formatting floats would
+/// add their formatting code to the shipped wasm).
+fn seconds(ms: u64) -> String {
+    let tenths = ms / 100;
+    if tenths % 10 == 0 {
+        format!("{}", tenths / 10)
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
     }
 }
 
@@ -166,6 +177,11 @@ mod tests {
         let mut d = draft("a", 30.0, 60.0, 1.0);
         d.order = "shuffle".into();
         assert_eq!(fields(validate_campaign(&d, false)), ["order"]);
+    }
+
+    #[test]
+    fn seconds_read_naturally() {
+        assert_eq!((seconds(10_000), seconds(100), seconds(2_500)), ("10".into(), "0.1".into(), "2.5".into()));
     }
 
     #[test]

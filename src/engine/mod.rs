@@ -128,7 +128,10 @@ impl<P: Ports> Engine<P> {
         let migrated = deliveries.iter().map(|d| (d.webhook_id.clone(), d.id.clone())).collect();
         let (mut kept, mut moved) = (Vec::new(), Vec::new());
         for (key, text) in stored {
-            match serde_json::from_str::<crate::outbox::Delivery>(&text) {
+            // Through a Value, as every document is read: one set of deserialisers in the wasm.
+            let parsed =
+                serde_json::from_str::<Value>(&text).and_then(serde_json::from_value::<crate::outbox::Delivery>);
+            match parsed {
                 Ok(d) => deliveries.push(d),
                 Err(_) => {
                     // Kept outside the prefix, so it is not read as a delivery again.
@@ -214,7 +217,7 @@ impl<P: Ports> Engine<P> {
             }
             Command::TestWebhook { id } => self.test(&id).await,
             Command::Emit { event, data } => {
-                let event: Event = serde_json::from_value(json!({ "event": event, "data": data }))
+                let event = Event::from_parts(&event, data)
                     .map_err(|e| Error::BadCommand(format!("the event is not valid: {e}")))?;
                 self.emit(&event).await
             }

@@ -13,7 +13,7 @@ fn start(fake: &Fake) -> Rc<Engine<Fake>> {
 }
 
 fn call(fake: &Fake, engine: &Rc<Engine<Fake>>, command: Value) -> Result<Value, Error> {
-    let command: Command = serde_json::from_value(command).expect("a valid command");
+    let command = crate::protocol::command_from_value(command).expect("a valid command");
     fake.block_on(engine.handle(command))
 }
 
