@@ -23,7 +23,7 @@ pub struct CheckedUrl {
     pub url: String,
     /// Its scheme.
     pub scheme: Scheme,
-    /// Its host, lower-cased; IPv6 literals keep their brackets.
+    /// Its host, ASCII letters lower-cased; IPv6 literals keep their brackets.
     pub host: String,
     /// Its explicit port, if any.
     pub port: Option<u16>,
@@ -146,12 +146,16 @@ fn check_host(host: &str) -> Result<String, String> {
     let labels_ok = host.trim_end_matches('.').split('.').all(|label| {
         !label.is_empty()
             && label.chars().count() <= 63
-            && label.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            // ASCII letters, digits, '-' and '_', or any other visible character of an
+            // internationalised name (the browser converts those to punycode when it sends).
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || (!c.is_ascii() && !c.is_whitespace() && !c.is_control()))
     });
     if !labels_ok {
         return Err(format!("\"{host}\" is not a valid host name."));
     }
-    Ok(host.to_lowercase())
+    // ASCII case only: letters of other scripts are left as typed, as the browser's IDN step
+    // normalises them.
+    Ok(host.to_ascii_lowercase())
 }
 
 #[cfg(test)]
