@@ -1,7 +1,7 @@
 // The webhook core, end to end: the built extension in Chromium, a real receiver on 127.0.0.1.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startReceiver, deadPort, waitFor, sleep, resetWebhooks } from './harness.mjs';
+import { deadPort, waitFor, sleep, sharedExtension } from './harness.mjs';
 
 const EVENTS = {
   message_sent: { message: 'Hello! How are you?', messagesSentToday: 42, totalMessagesSent: 1337 },
@@ -28,20 +28,7 @@ const GUIDE_DATA = {
 
 let receiver;
 let ext;
-
-before(async () => {
-  receiver = await startReceiver();
-  ext = await launch();
-});
-
-after(async () => {
-  await ext?.close();
-  await receiver?.close();
-});
-
-beforeEach(async () => {
-  await resetWebhooks(ext, receiver);
-});
+sharedExtension({ before, after, beforeEach }, (shared) => ({ receiver, ext } = shared));
 
 async function addWebhook(name, path, events, extra = {}) {
   const { webhook } = await ext.call({ type: 'addWebhook', webhook: { name, url: `${receiver.base}${path}`, events, ...extra } });

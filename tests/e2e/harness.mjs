@@ -163,6 +163,24 @@ export async function resetWebhooks(ext, receiver) {
   receiver.clear();
 }
 
+/**
+ * One browser and one receiver for a whole test file, with webhooks reset before each test.
+ * Pass the file's node:test hooks; `ready({ ext, receiver })` is called once both have started.
+ */
+export function sharedExtension({ before, after, beforeEach }, ready) {
+  const shared = {};
+  before(async () => {
+    shared.receiver = await startReceiver();
+    shared.ext = await launch();
+    ready(shared);
+  });
+  after(async () => {
+    await shared.ext?.close();
+    await shared.receiver?.close();
+  });
+  beforeEach(() => resetWebhooks(shared.ext, shared.receiver));
+}
+
 /** Polls `check` until it returns a truthy value or `timeout` ms pass. */
 export async function waitFor(check, { timeout = 10_000, interval = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeout;

@@ -4,27 +4,17 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, startReceiver, deadPort, waitFor, ROOT, resetWebhooks } from './harness.mjs';
+import { deadPort, waitFor, ROOT, sharedExtension } from './harness.mjs';
 
 const SHOTS = path.join(ROOT, 'docs/screenshots');
 const LABELS = { message_sent: 'Message Sent', error: 'Error', milestone: 'Milestone' };
 let receiver;
 let ext;
 let page;
-
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  receiver = await startReceiver();
-  ext = await launch();
-});
-
-after(async () => {
-  await ext?.close();
-  await receiver?.close();
-});
+fs.mkdirSync(SHOTS, { recursive: true });
+sharedExtension({ before, after, beforeEach }, (shared) => ({ receiver, ext } = shared));
 
 beforeEach(async () => {
-  await resetWebhooks(ext, receiver);
   await page?.close();
   page = await ext.context.newPage();
   page.on('pageerror', (error) => { throw error; });

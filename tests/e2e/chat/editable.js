@@ -3,8 +3,6 @@ const editor = document.getElementById('editor');
 document.querySelector('button').addEventListener('click', () => {
   const text = editor.textContent.trim();
   if (!text) return;
-  const li = document.createElement('li');
-  li.textContent = text;
-  document.getElementById('log').append(li);
+  post(text);
   editor.textContent = '';
 });

@@ -21,9 +21,7 @@ input.addEventListener('input', (event) => {
 });
 button.addEventListener('click', () => {
   if (!state.draft.trim()) return;
-  const li = document.createElement('li');
-  li.textContent = state.draft.trim();
-  document.getElementById('log').append(li);
+  post(state.draft.trim());
   state.draft = '';
   render();
 });

@@ -3,8 +3,6 @@ const box = document.getElementById('box');
 document.getElementById('go').addEventListener('click', () => {
   const text = box.value.trim();
   if (!text) return;
-  const li = document.createElement('li');
-  li.textContent = text;
-  document.getElementById('log').append(li);
+  post(text);
   box.value = '';
 });

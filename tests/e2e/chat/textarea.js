@@ -3,8 +3,6 @@ const message = document.getElementById('message');
 document.getElementById('send').addEventListener('click', () => {
   const text = message.value.trim();
   if (!text) return;
-  const li = document.createElement('li');
-  li.textContent = text;
-  document.getElementById('log').append(li);
+  post(text);
   message.value = '';
 });
