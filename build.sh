@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # AutoChat's one build script.
-#   ./build.sh          build the extension into dist/ and the store zip, installing what is missing
-#   ./build.sh test     every check and test: fmt, clippy, native tests, build, end-to-end in Chromium
-#   ./build.sh bench    build, then run the benchmark (not part of the tests)
+#   ./build.sh              build the extension into dist/ and the store zip, installing what is missing
+#   ./build.sh test         every check and test: fmt, clippy, native tests, the protocol's types,
+#                           JavaScript lint, build, end-to-end in Chromium
+#   ./build.sh bench        build, then run the benchmark (not part of the tests)
+#   ./build.sh screenshots  build, then refresh README's screenshots in docs/screenshots/
 set -euo pipefail
 cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -36,21 +38,37 @@ ensure_tools() {
   fi
 }
 
-build() {
-  ensure_tools
-  say "Compiling the core to wasm"
-  cargo build --release --locked --target wasm32-unknown-unknown
-  rm -rf dist
-  mkdir -p dist/pkg
-  wasm-bindgen --target web --no-typescript --out-dir dist/pkg target/wasm32-unknown-unknown/release/autochat.wasm
+# The version comes from the workspace's Cargo.toml alone; dist/manifest.json gets it written in.
+version() {
+  awk -F'"' '/^\[workspace.package\]/ { inside = 1 } inside && /^version = / { print $2; exit }' Cargo.toml
+}
+
+# package DIR [CARGO_FEATURES]: compiles the web crate to wasm and lays out a loadable extension.
+package() {
+  local dir=$1 features=${2:-}
+  cargo build --release --locked --target wasm32-unknown-unknown -p autochat-web ${features:+--features "$features"}
+  rm -rf "$dir"
+  mkdir -p "$dir/pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$dir/pkg" target/wasm32-unknown-unknown/release/autochat.wasm
   node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    dist/pkg/autochat_bg.wasm -o dist/pkg/autochat_bg.wasm
-  cp -r manifest.json background content popup options icons dist/
-  local version zip
-  version=$(node -p 'require("./manifest.json").version')
-  zip="autochat-$version.zip"
+    "$dir/pkg/autochat_bg.wasm" -o "$dir/pkg/autochat_bg.wasm"
+  cp -r background content popup options icons "$dir/"
+  node -e '
+    const fs = require("fs");
+    const [source, target, version] = process.argv.slice(1);
+    const manifest = JSON.parse(fs.readFileSync(source, "utf8"));
+    fs.writeFileSync(target, JSON.stringify({ ...manifest, version }, null, 2) + "\n");
+  ' manifest.json "$dir/manifest.json" "$(version)"
+}
+
+build() {
+  ensure_tools
+  say "Compiling the core to wasm"
+  package dist
+  local zip
+  zip="autochat-$(version).zip"
   rm -f "$zip"
   python3 - "$zip" <<'PY'
 import os, sys, zipfile
@@ -67,6 +85,13 @@ PY
     "$glue" "$(stat -c %s "$glue")" "$(gzip -9 -c "$glue" | wc -c)"
 }
 
+# The end-to-end suite's build: the shipped sources with the `e2e` policies (campaign waits down to
+# 0.1 s). It is never packaged.
+build_for_tests() {
+  say "Building dist-test/ for the end-to-end tests"
+  package dist-test e2e
+}
+
 ensure_chromium() {
   if [ -n "${CHROMIUM:-}" ]; then return; fi
   export CHROMIUM=/usr/bin/chromium
@@ -81,12 +106,13 @@ ensure_chromium() {
 run_tests() {
   ensure_tools
   say "Formatting and lints"
-  cargo fmt --check
-  cargo clippy --locked --all-targets -- -D warnings
-  cargo clippy --locked --target wasm32-unknown-unknown -- -D warnings
+  cargo fmt --all --check
+  cargo clippy --locked --workspace --all-targets -- -D warnings
+  cargo clippy --locked -p autochat-web --target wasm32-unknown-unknown -- -D warnings
   say "Native tests"
-  cargo test --locked
+  cargo test --locked --workspace
   build
+  build_for_tests
   ensure_chromium
   say "End-to-end tests in Chromium"
   node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
@@ -96,5 +122,6 @@ case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
   bench) build; ensure_chromium; node bench/run.mjs ;;
-  *) die "unknown command '$1' (use: build, test or bench)" ;;
+  screenshots) build; build_for_tests; ensure_chromium; SCREENSHOTS=docs/screenshots node --test --test-concurrency=1 tests/e2e/ui.test.mjs tests/e2e/campaign.test.mjs ;;
+  *) die "unknown command '$1' (use: build, test, bench or screenshots)" ;;
 esac

@@ -2,8 +2,7 @@
 // and the receiver capturing every webhook the campaign causes.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { launch, startReceiver, startChatServer, waitFor, sleep, ROOT } from './harness.mjs';
+import { launch, startReceiver, startChatServer, waitFor, sleep, screenshotPath } from './harness.mjs';
 
 const ALL = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
 const cleanups = [];
@@ -17,8 +16,6 @@ async function setUp(chatPage) {
   const chats = await startChatServer();
   const ext = await launch();
   cleanups.push(() => ext.close(), () => chats.close(), () => receiver.close());
-  // The documented test-only switch: waits under the user-facing 10 s minimum.
-  await ext.page.evaluate(() => chrome.storage.local.set({ 'autochat.testing': '{"fastIntervals":true}' }));
   await ext.call({ type: 'addWebhook', webhook: { name: 'Everything', url: `${receiver.base}/ok/all`, events: ALL } });
   const chat = await ext.context.newPage();
   await chat.goto(chats.url(chatPage));
@@ -62,7 +59,7 @@ test('with limit 3: three messages in the chat, and started, 3 × sent (1, 2, 3)
   await waitFor(async () => /Stopped — Today's limit of 3 messages was reached/.test(await popup.locator('#campaign-state').textContent()), { what: 'the stopped state' });
   assert.equal(await popup.locator('#sent-today').textContent(), '3');
   assert.equal(await popup.getByRole('button', { name: '▶ Start' }).isDisabled(), true, 'no restart until tomorrow');
-  await popup.screenshot({ path: path.join(ROOT, 'docs/screenshots/campaign-light.png') });
+  await popup.screenshot({ path: screenshotPath('campaign-light.png') });
 });
 
 for (const [page, name] of [['editable.html', 'a contenteditable editor'], ['framework.html', 'a framework-controlled input']]) {
@@ -138,12 +135,11 @@ test('the campaign survives a service-worker stop between messages', async () =>
 
 test('invalid settings are refused with a message per field and nothing changes', async () => {
   const { ext, popup } = await setUp('textarea.html');
-  await ext.page.evaluate(() => chrome.storage.local.remove('autochat.testing'));
-  await configure(popup, { messages: '   ', min: 1, max: 0.5, limit: 0 });
+  await configure(popup, { messages: '   ', min: 0.05, max: 0.5, limit: 0 });
   await popup.getByRole('button', { name: '💾 Save' }).click();
   await popup.locator('#campaign-form-status').filter({ hasText: 'Fix the marked fields' }).waitFor();
   assert.match(await popup.locator('#campaign-messages-error').textContent(), /at least one message/);
-  assert.match(await popup.locator('#campaign-minInterval-error').textContent(), /from 10 to/);
+  assert.match(await popup.locator('#campaign-minInterval-error').textContent(), /from 0.1 to/);
   assert.match(await popup.locator('#campaign-dailyLimit-error').textContent(), /whole number/);
   const saved = await ext.call({ type: 'getCampaign' });
   assert.deepEqual([saved.config.messages, saved.config.minIntervalSeconds, saved.config.dailyLimit], ['', 30, 100]);

@@ -1,5 +1,6 @@
 // Shared pieces of the end-to-end suite: a recording HTTP receiver on 127.0.0.1, and a Chromium
-// with the built extension loaded from dist/.
+// with the extension's test build (dist-test/: the shipped sources with campaign waits down to
+// 0.1 s) loaded.
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,8 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DIST = path.join(ROOT, 'dist');
+export const DIST = path.join(ROOT, process.env.AUTOCHAT_DIST ?? 'dist-test');
 export const ARTIFACTS = path.join(ROOT, 'tests/e2e/artifacts');
+
+/**
+ * Where a screenshot goes: the untracked artefacts folder, or README's docs/screenshots/ when
+ * `./build.sh screenshots` sets SCREENSHOTS. Tests never write into tracked files.
+ */
+export function screenshotPath(name) {
+  const dir = path.resolve(ROOT, process.env.SCREENSHOTS ?? 'tests/e2e/artifacts/screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
+}
 
 /**
  * A webhook receiver that records every request. The path picks the answer:
@@ -95,7 +106,7 @@ export async function deadPort() {
   return port;
 }
 
-/** Launches Chromium with dist/ loaded; `profile` reuses a user-data dir (a browser restart). */
+/** Launches Chromium with the test build loaded; `profile` reuses a user-data dir (a browser restart). */
 export async function launch({ profile, colorScheme = 'light' } = {}) {
   const userDataDir = profile ?? fs.mkdtempSync(path.join(os.tmpdir(), 'autochat-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

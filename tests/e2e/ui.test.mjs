@@ -2,16 +2,12 @@
 // Webhook Manager modal, and the options page. Saves README's screenshots.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { deadPort, waitFor, ROOT, sharedExtension } from './harness.mjs';
+import { deadPort, waitFor, screenshotPath, sharedExtension } from './harness.mjs';
 
-const SHOTS = path.join(ROOT, 'docs/screenshots');
 const LABELS = { message_sent: 'Message Sent', error: 'Error', milestone: 'Milestone' };
 let receiver;
 let ext;
 let page;
-fs.mkdirSync(SHOTS, { recursive: true });
 sharedExtension({ before, after, beforeEach }, (shared) => ({ receiver, ext } = shared));
 
 beforeEach(async () => {
@@ -45,11 +41,11 @@ const item = (name) => dialog().getByRole('listitem').filter({ hasText: name });
 
 test('Settings → Manage Webhooks opens the manager; with no webhooks it explains what they are for', async () => {
   await page.waitForFunction(() => document.getElementById('home-webhooks-summary').textContent !== '…');
-  await page.screenshot({ path: path.join(SHOTS, 'popup-light.png') });
+  await page.screenshot({ path: screenshotPath('popup-light.png') });
   await page.getByRole('button', { name: /Settings/ }).click();
   await assert.doesNotReject(page.getByRole('heading', { name: /Webhooks & Integrations/ }).waitFor());
   assert.equal(await page.getByRole('switch', { name: 'Send webhooks' }).isChecked(), true);
-  await page.screenshot({ path: path.join(SHOTS, 'settings-light.png') });
+  await page.screenshot({ path: screenshotPath('settings-light.png') });
   await page.getByRole('button', { name: /Manage Webhooks/ }).click();
   await dialog().waitFor();
   assert.match(await dialog().textContent(), /No webhooks yet/);
@@ -139,7 +135,7 @@ test('add, edit, toggle, test, see stats change live, and delete a webhook', asy
   assert.match(await stats.textContent(), /Success Rate\s*100%/);
   assert.ok(await stats.locator('dd[title]').count() === 1, 'the exact time is on hover');
   assert.match(await result.textContent(), /HTTP 200/, 'the test result stays in place across the refresh');
-  await dialog().screenshot({ path: path.join(SHOTS, 'manager-light.png') });
+  await dialog().screenshot({ path: screenshotPath('manager-light.png') });
 
   // Delete asks first
   await item('Team Slack (alerts)').getByRole('button', { name: /Delete/ }).click();
@@ -242,7 +238,7 @@ test('the options page holds the same manager, full page', async () => {
   await page.getByRole('listitem').filter({ hasText: 'From options' }).waitFor();
   assert.equal((await stored())[0].name, 'From options');
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SHOTS, 'options-light.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('options-light.png'), fullPage: true });
 });
 
 test('dark theme screenshots', async () => {
@@ -252,13 +248,13 @@ test('dark theme screenshots', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto(ext.url('popup/popup.html'));
   await page.waitForFunction(() => document.getElementById('home-webhooks-summary').textContent !== '…');
-  await page.screenshot({ path: path.join(SHOTS, 'popup-dark.png') });
+  await page.screenshot({ path: screenshotPath('popup-dark.png') });
   await page.getByRole('button', { name: /Settings/ }).click();
-  await page.screenshot({ path: path.join(SHOTS, 'settings-dark.png') });
+  await page.screenshot({ path: screenshotPath('settings-dark.png') });
   await page.getByRole('button', { name: /Manage Webhooks/ }).click();
   await dialog().waitFor();
   await dialog().locator('.manager-list').scrollIntoViewIfNeeded();
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(bg, 'rgb(23, 25, 29)', 'the dark palette applies');
-  await page.screenshot({ path: path.join(SHOTS, 'manager-dark.png') });
+  await page.screenshot({ path: screenshotPath('manager-dark.png') });
 });

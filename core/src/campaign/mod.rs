@@ -1,0 +1,348 @@
+//! The campaign: AutoChat's auto-send, as a pure state machine.
+//!
+//! idle → running ⇄ paused → stopped (and stopped → running again on Start). Every transition
+//! returns the events it causes, in order, for the engine to emit; time, the local calendar day
+//! and randomness are inputs, so every rule is tested exactly.
+
+pub mod config;
+
+use crate::rules::event::{CampaignStats, Event};
+use crate::values::time::Millis;
+use config::{CampaignConfig, Order};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Totals of sent messages that are celebrated with a `milestone` event, each once.
+pub const MILESTONES: [u64; 7] = [10, 50, 100, 500, 1_000, 5_000, 10_000];
+/// A `message_sent` payload carries at most this many characters of the message.
+pub const REPORTED_MESSAGE_CHARS: usize = 1_000;
+
+/// Where the campaign stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    /// Never started.
+    #[default]
+    Idle,
+    /// Sending on its schedule.
+    Running,
+    /// Waiting for Resume.
+    Paused,
+    /// Ended; Start begins anew.
+    Stopped,
+}
+
+/// The tab a campaign sends in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// The browser's tab id.
+    pub tab_id: u32,
+    /// The page's URL when the campaign started.
+    pub url: String,
+    /// The page's title when the campaign started.
+    pub title: String,
+}
+
+/// The elements a user picked on a site when detection was not enough (CSS selectors).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SitePicks {
+    /// The message input.
+    pub input: Option<String>,
+    /// The send button.
+    pub button: Option<String>,
+}
+
+/// Now, and the user's local calendar day (days since 1970-01-01 in local time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    /// The instant.
+    pub now: Millis,
+    /// The local day it falls on.
+    pub day: i64,
+}
+
+impl Moment {
+    /// The moment `now` in a time zone `offset_minutes` east of UTC.
+    pub fn new(now: Millis, offset_minutes: i32) -> Moment {
+        let local = now.0 as i64 + i64::from(offset_minutes) * 60_000;
+        Moment { now, day: local.div_euclid(86_400_000) }
+    }
+}
+
+/// Why a command on the campaign cannot be carried out, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+/// The campaign's settings and state, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Campaign {
+    /// The user's settings.
+    pub config: CampaignConfig,
+    /// Where it stands.
+    pub status: Status,
+    /// The tab it sends in.
+    pub target: Option<Target>,
+    /// When the next message goes, while running.
+    pub next_send_at: Option<Millis>,
+    /// The next message in sequential order.
+    pub next_index: usize,
+    /// The message sent last (random order avoids repeating it).
+    pub last_index: Option<usize>,
+    /// The local day `messages_sent_today` counts.
+    pub day: i64,
+    /// Messages sent on `day`.
+    pub messages_sent_today: u64,
+    /// Messages sent since installation; never resets.
+    pub total_messages_sent: u64,
+    /// The local day the daily limit was reached, if it was.
+    pub limit_reached_day: Option<i64>,
+    /// Why it paused or stopped, for the popup.
+    pub reason: Option<String>,
+    /// Elements picked per site (by origin).
+    pub sites: BTreeMap<String, SitePicks>,
+}
+
+impl Campaign {
+    fn roll_day(&mut self, m: Moment) {
+        if self.day != m.day {
+            self.day = m.day;
+            self.messages_sent_today = 0;
+        }
+    }
+
+    fn stats(&self) -> CampaignStats {
+        CampaignStats { messages_sent_today: self.messages_sent_today, total_messages_sent: self.total_messages_sent }
+    }
+
+    /// Messages sent today as of `m` (zero after midnight, before anything is sent).
+    pub fn sent_today(&self, m: Moment) -> u64 {
+        if self.day == m.day {
+            self.messages_sent_today
+        } else {
+            0
+        }
+    }
+
+    /// Whether the daily limit was reached on `m`'s day.
+    pub fn limit_reached_today(&self, m: Moment) -> bool {
+        self.limit_reached_day == Some(m.day)
+    }
+
+    /// Start: sends the first message now.
+    pub fn start(&mut self, target: Target, m: Moment) -> Result<Vec<Event>, Refusal> {
+        match self.status {
+            Status::Running | Status::Paused => {
+                return Err(Refusal("A campaign is already under way; stop it before starting another.".into()))
+            }
+            Status::Idle | Status::Stopped => {}
+        }
+        if self.config.messages.is_empty() {
+            return Err(Refusal("Write at least one message and save the campaign first.".into()));
+        }
+        self.roll_day(m);
+        if self.limit_reached_today(m) || self.messages_sent_today >= self.config.daily_limit {
+            return Err(Refusal(format!(
+                "Today's limit of {} messages is reached; the campaign can start again tomorrow.",
+                self.config.daily_limit
+            )));
+        }
+        self.status = Status::Running;
+        self.target = Some(target);
+        self.next_send_at = Some(m.now);
+        self.reason = None;
+        Ok(vec![Event::CampaignStarted {}])
+    }
+
+    /// Pause: nothing is sent until Resume.
+    pub fn pause(&mut self, reason: Option<String>, m: Moment) -> Result<Vec<Event>, Refusal> {
+        if self.status != Status::Running {
+            return Err(Refusal("Only a running campaign can be paused.".into()));
+        }
+        self.roll_day(m);
+        self.status = Status::Paused;
+        self.next_send_at = None;
+        self.reason = reason;
+        Ok(vec![Event::CampaignPaused { stats: self.stats() }])
+    }
+
+    /// Resume: the next message goes now.
+    pub fn resume(&mut self, m: Moment) -> Result<Vec<Event>, Refusal> {
+        if self.status != Status::Paused {
+            return Err(Refusal("Only a paused campaign can be resumed.".into()));
+        }
+        self.roll_day(m);
+        if self.limit_reached_today(m) {
+            return Err(Refusal("Today's limit is reached; the campaign can run again tomorrow.".into()));
+        }
+        self.status = Status::Running;
+        self.next_send_at = Some(m.now);
+        self.reason = None;
+        Ok(vec![Event::CampaignResumed {}])
+    }
+
+    /// Stop, saying why.
+    pub fn stop(&mut self, reason: &str, m: Moment) -> Result<Vec<Event>, Refusal> {
+        if !matches!(self.status, Status::Running | Status::Paused) {
+            return Err(Refusal("No campaign is under way.".into()));
+        }
+        self.roll_day(m);
+        self.status = Status::Stopped;
+        self.next_send_at = None;
+        self.reason = Some(reason.to_string());
+        Ok(vec![Event::CampaignStopped { stats: self.stats() }])
+    }
+
+    /// Whether a message is due.
+    pub fn due(&self, now: Millis) -> bool {
+        self.status == Status::Running && self.next_send_at.is_some_and(|at| at <= now)
+    }
+
+    /// Picks the next message (advancing the order) and returns it with its index. `random` is in
+    /// `[0, 1)`.
+    pub fn next_message(&mut self, random: f64) -> Option<(usize, String)> {
+        let n = self.config.messages.len();
+        if n == 0 {
+            return None;
+        }
+        let index = match self.config.order {
+            Order::Sequential => {
+                let i = self.next_index % n;
+                self.next_index = (i + 1) % n;
+                i
+            }
+            Order::Random if n == 1 => 0,
+            Order::Random => {
+                // Uniform over the messages other than the last one sent.
+                let pick = ((random.clamp(0.0, 1.0) * (n - 1) as f64) as usize).min(n - 2);
+                match self.last_index {
+                    Some(last) if pick >= last => pick + 1,
+                    _ => pick,
+                }
+            }
+        };
+        self.last_index = Some(index);
+        Some((index, self.config.messages[index].clone()))
+    }
+
+    /// A message was confirmed sent: counts it, reports it, celebrates milestones, stops at the
+    /// daily limit, or schedules the next one (`random` in `[0, 1)` draws the wait).
+    pub fn sent(&mut self, text: &str, m: Moment, random: f64) -> Vec<Event> {
+        self.roll_day(m);
+        let before = self.total_messages_sent;
+        self.messages_sent_today += 1;
+        self.total_messages_sent += 1;
+        let mut events = vec![Event::MessageSent {
+            message: text.chars().take(REPORTED_MESSAGE_CHARS).collect(),
+            messages_sent_today: self.messages_sent_today,
+            total_messages_sent: self.total_messages_sent,
+        }];
+        for value in MILESTONES.into_iter().filter(|v| before < *v && *v <= self.total_messages_sent) {
+            events.push(Event::Milestone { milestone: format!("{value}_messages"), value });
+        }
+        if self.status != Status::Running {
+            return events; // paused or stopped while the message was on its way
+        }
+        if self.messages_sent_today >= self.config.daily_limit {
+            self.limit_reached_day = Some(m.day);
+            self.status = Status::Stopped;
+            self.next_send_at = None;
+            self.reason = Some(format!("Today's limit of {} messages was reached.", self.config.daily_limit));
+            events.push(Event::DailyLimitReached {
+                limit: self.config.daily_limit,
+                messages_sent_today: self.messages_sent_today,
+            });
+            events.push(Event::CampaignStopped { stats: self.stats() });
+        } else {
+            let (min, max) =
+                (self.config.min_interval_ms, self.config.max_interval_ms.max(self.config.min_interval_ms));
+            let wait = min + ((max - min) as f64 * random.clamp(0.0, 1.0)) as u64;
+            self.next_send_at = Some(m.now.plus(wait));
+        }
+        events
+    }
+
+    /// A message could not be sent: reports the error and pauses, so nothing spins silently.
+    pub fn failed(&mut self, error: &str, m: Moment) -> Vec<Event> {
+        let mut events = vec![Event::Error { error: error.to_string() }];
+        if let Ok(paused) = self.pause(Some(error.to_string()), m) {
+            events.extend(paused);
+        }
+        events
+    }
+
+    /// The campaign's tab was closed.
+    pub fn tab_closed(&mut self, tab_id: u32, m: Moment) -> Vec<Event> {
+        if self.target.as_ref().is_some_and(|t| t.tab_id == tab_id) {
+            self.stop("The chat tab was closed.", m).unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The campaign's tab loaded `url`: a different site stops the campaign; moving within the
+    /// same site (chat apps change their URL as you switch conversations) does not.
+    pub fn tab_navigated(&mut self, tab_id: u32, url: &str, m: Moment) -> Vec<Event> {
+        let Some(target) = self.target.as_ref().filter(|t| t.tab_id == tab_id) else { return Vec::new() };
+        if origin_of(url) == origin_of(&target.url) {
+            return Vec::new();
+        }
+        let reason =
+            format!("The chat tab left {} for another site.", origin_of(&target.url).unwrap_or("the chat page"));
+        self.stop(&reason, m).unwrap_or_default()
+    }
+
+    /// The browser restarted: tab ids are no longer valid, so a campaign under way is stopped
+    /// (with `campaign_stopped`) rather than resumed in a tab that may now be something else.
+    pub fn browser_restarted(&mut self, m: Moment) -> Vec<Event> {
+        self.stop("The browser was restarted; open the chat page and start the campaign again.", m).unwrap_or_default()
+    }
+}
+
+/// A browser tab as the popup sees it (`chrome.tabs.query`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TabInfo {
+    /// The tab's id.
+    pub id: u32,
+    /// Its URL, when the extension may see it.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Its title, when the extension may see it.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Whether it is the window's active tab.
+    #[serde(default)]
+    pub active: bool,
+    /// When it was last active (ms since the epoch).
+    #[serde(default)]
+    pub last_accessed: Option<f64>,
+}
+
+/// The page a campaign set up in the popup acts on: the window's active tab when that is a web
+/// page, else (the popup itself is open in a tab) the most recently active web page. `self_tab`
+/// is the popup's own tab, if it has one. Tabs whose URL is hidden from the extension are skipped.
+pub fn choose_target(tabs: &[TabInfo], self_tab: Option<u32>) -> Option<TabInfo> {
+    let web = |t: &&TabInfo| Some(t.id) != self_tab && t.url.as_deref().and_then(origin_of).is_some();
+    tabs.iter()
+        .filter(web)
+        .find(|t| t.active)
+        .or_else(|| {
+            tabs.iter()
+                .filter(web)
+                .max_by(|a, b| a.last_accessed.unwrap_or(0.0).total_cmp(&b.last_accessed.unwrap_or(0.0)))
+        })
+        .cloned()
+}
+
+/// `scheme://host[:port]` of an http(s) URL.
+pub fn origin_of(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&url[..url.len() - rest.len() + end])
+}
+
+#[cfg(test)]
+mod tests;

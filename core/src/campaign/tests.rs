@@ -1,0 +1,224 @@
+use super::*;
+use crate::rules::event::EventKind;
+
+const T0: u64 = 1_765_128_600_000; // 2025-12-07T17:30:00Z
+
+fn at(ms: u64) -> Moment {
+    Moment::new(Millis(ms), 0)
+}
+
+fn campaign(messages: &[&str], order: Order, limit: u64) -> Campaign {
+    Campaign {
+        config: CampaignConfig {
+            messages: messages.iter().map(|m| m.to_string()).collect(),
+            order,
+            min_interval_ms: 30_000,
+            max_interval_ms: 60_000,
+            daily_limit: limit,
+        },
+        ..Campaign::default()
+    }
+}
+
+fn tab(id: u32) -> Target {
+    Target { tab_id: id, url: "https://chat.example.com/room/1".into(), title: "Chat".into() }
+}
+
+fn kinds(events: &[Event]) -> Vec<EventKind> {
+    events.iter().map(Event::kind).collect()
+}
+
+#[test]
+fn start_pause_resume_stop() {
+    let mut c = campaign(&["a"], Order::Sequential, 10);
+    assert_eq!(kinds(&c.start(tab(1), at(T0)).expect("starts")), [EventKind::CampaignStarted]);
+    assert!(c.due(Millis(T0)), "the first message goes at once");
+    assert!(c.start(tab(1), at(T0)).is_err(), "not twice");
+    assert!(c.resume(at(T0)).is_err(), "only a paused campaign resumes");
+    let paused = c.pause(None, at(T0)).expect("pauses");
+    assert_eq!(
+        paused,
+        [Event::CampaignPaused { stats: CampaignStats { messages_sent_today: 0, total_messages_sent: 0 } }]
+    );
+    assert!(!c.due(Millis(T0 + 10_000_000)));
+    assert_eq!(kinds(&c.resume(at(T0 + 5)).expect("resumes")), [EventKind::CampaignResumed]);
+    assert_eq!(c.next_send_at, Some(Millis(T0 + 5)));
+    assert_eq!(kinds(&c.stop("user", at(T0 + 6)).expect("stops")), [EventKind::CampaignStopped]);
+    assert_eq!((c.status, c.reason.as_deref()), (Status::Stopped, Some("user")));
+    assert!(c.stop("again", at(T0)).is_err());
+    assert!(c.start(tab(2), at(T0 + 7)).is_ok(), "a stopped campaign can start again");
+}
+
+#[test]
+fn a_campaign_needs_messages() {
+    let mut c = campaign(&[], Order::Random, 10);
+    assert!(c.start(tab(1), at(T0)).expect_err("no messages").0.contains("at least one message"));
+}
+
+#[test]
+fn a_sent_message_is_counted_reported_and_the_next_is_scheduled_between_min_and_max() {
+    let mut c = campaign(&["Hello! How are you?"], Order::Sequential, 100);
+    c.start(tab(1), at(T0)).expect("starts");
+    let events = c.sent("Hello! How are you?", at(T0 + 1_000), 0.5);
+    assert_eq!(
+        events,
+        [Event::MessageSent { message: "Hello! How are you?".into(), messages_sent_today: 1, total_messages_sent: 1 }]
+    );
+    assert_eq!(c.next_send_at, Some(Millis(T0 + 1_000 + 45_000)));
+    c.sent("x", at(T0 + 50_000), 0.0);
+    assert_eq!(c.next_send_at, Some(Millis(T0 + 80_000)));
+    c.sent("x", at(T0 + 90_000), 0.999_999);
+    assert_eq!(c.next_send_at, Some(Millis(T0 + 90_000 + 59_999)));
+}
+
+#[test]
+fn the_reported_message_is_capped() {
+    let mut c = campaign(&["x"], Order::Sequential, 100);
+    c.start(tab(1), at(T0)).expect("starts");
+    let long = "é".repeat(REPORTED_MESSAGE_CHARS + 50);
+    let Event::MessageSent { message, .. } = &c.sent(&long, at(T0), 0.0)[0] else { panic!("message_sent first") };
+    assert_eq!(message.chars().count(), REPORTED_MESSAGE_CHARS);
+}
+
+#[test]
+fn the_daily_limit_stops_the_campaign_and_refuses_a_restart_until_tomorrow() {
+    let mut c = campaign(&["a", "b"], Order::Sequential, 3);
+    c.start(tab(1), at(T0)).expect("starts");
+    assert_eq!(kinds(&c.sent("a", at(T0 + 1), 0.0)), [EventKind::MessageSent]);
+    assert_eq!(kinds(&c.sent("b", at(T0 + 2), 0.0)), [EventKind::MessageSent]);
+    let last = c.sent("a", at(T0 + 3), 0.0);
+    assert_eq!(kinds(&last), [EventKind::MessageSent, EventKind::DailyLimitReached, EventKind::CampaignStopped]);
+    assert_eq!(last[1], Event::DailyLimitReached { limit: 3, messages_sent_today: 3 });
+    assert_eq!(
+        last[2],
+        Event::CampaignStopped { stats: CampaignStats { messages_sent_today: 3, total_messages_sent: 3 } }
+    );
+    assert_eq!(c.status, Status::Stopped);
+    assert!(c.start(tab(1), at(T0 + 4)).expect_err("limit").0.contains("tomorrow"));
+    let tomorrow = T0 + 86_400_000;
+    assert!(c.start(tab(1), at(tomorrow)).is_ok());
+    assert_eq!(c.sent_today(at(tomorrow)), 0);
+}
+
+#[test]
+fn messages_sent_today_resets_at_local_midnight_and_the_total_never_does() {
+    // 23:30 local time in UTC+2 is 21:30 UTC; midnight local is 22:00 UTC.
+    let evening = Moment::new(Millis(T0 + 4 * 3_600_000), 120); // 2025-12-07T21:30Z = 23:30 local
+    let after_midnight = Moment::new(Millis(T0 + 4 * 3_600_000 + 31 * 60_000), 120); // 00:01 local
+    assert_eq!(after_midnight.day, evening.day + 1);
+    let same_utc_day_elsewhere = Moment::new(after_midnight.now, -300);
+    assert_eq!(same_utc_day_elsewhere.day, evening.day, "in UTC-5 it is still the same day");
+    let mut c = campaign(&["a"], Order::Sequential, 100);
+    c.start(tab(1), evening).expect("starts");
+    c.sent("a", evening, 0.0);
+    c.sent("a", evening, 0.0);
+    assert_eq!(c.sent_today(after_midnight), 0);
+    let events = c.sent("a", after_midnight, 0.0);
+    assert_eq!(events[0], Event::MessageSent { message: "a".into(), messages_sent_today: 1, total_messages_sent: 3 });
+}
+
+#[test]
+fn sequential_order_cycles_through_the_messages() {
+    let mut c = campaign(&["a", "b", "c"], Order::Sequential, 100);
+    let picked: Vec<String> = (0..7).filter_map(|_| c.next_message(0.3)).map(|(_, m)| m).collect();
+    assert_eq!(picked, ["a", "b", "c", "a", "b", "c", "a"]);
+}
+
+#[test]
+fn random_order_never_repeats_the_last_message_and_reaches_all() {
+    let mut c = campaign(&["a", "b", "c"], Order::Random, 100);
+    let mut previous = None;
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..300 {
+        let r = (i as f64 * 0.618_033_988_7) % 1.0;
+        let (index, _) = c.next_message(r).expect("a message");
+        assert_ne!(Some(index), previous, "no immediate repeat");
+        seen.insert(index);
+        previous = Some(index);
+    }
+    assert_eq!(seen.len(), 3);
+    let mut single = campaign(&["only"], Order::Random, 100);
+    assert_eq!(single.next_message(0.9), Some((0, "only".into())));
+    assert_eq!(single.next_message(0.9), Some((0, "only".into())), "one message repeats, of course");
+}
+
+#[test]
+fn milestones_fire_once_each_when_crossed() {
+    let mut c = campaign(&["a"], Order::Sequential, 1_000);
+    c.start(tab(1), at(T0)).expect("starts");
+    c.total_messages_sent = 8;
+    assert_eq!(kinds(&c.sent("a", at(T0), 0.0)), [EventKind::MessageSent]);
+    let tenth = c.sent("a", at(T0), 0.0);
+    assert_eq!(tenth[1], Event::Milestone { milestone: "10_messages".into(), value: 10 });
+    assert_eq!(kinds(&c.sent("a", at(T0), 0.0)), [EventKind::MessageSent], "not again at 11");
+    c.total_messages_sent = 999;
+    assert_eq!(c.sent("a", at(T0), 0.0)[1], Event::Milestone { milestone: "1000_messages".into(), value: 1000 });
+}
+
+#[test]
+fn a_failed_send_reports_the_error_and_pauses() {
+    let mut c = campaign(&["a"], Order::Sequential, 10);
+    c.start(tab(1), at(T0)).expect("starts");
+    let events = c.failed("Failed to find send button", at(T0));
+    assert_eq!(events[0], Event::Error { error: "Failed to find send button".into() });
+    assert_eq!(kinds(&events), [EventKind::Error, EventKind::CampaignPaused]);
+    assert_eq!((c.status, c.reason.as_deref()), (Status::Paused, Some("Failed to find send button")));
+    assert!(!c.due(Millis(u64::MAX)));
+}
+
+#[test]
+fn closing_or_leaving_the_tab_stops_the_campaign() {
+    let mut c = campaign(&["a"], Order::Sequential, 10);
+    c.start(tab(7), at(T0)).expect("starts");
+    assert!(c.tab_closed(8, at(T0)).is_empty(), "another tab");
+    assert!(c.tab_navigated(7, "https://chat.example.com/room/2", at(T0)).is_empty(), "same site");
+    let events = c.tab_navigated(7, "https://news.example.org/", at(T0));
+    assert_eq!(kinds(&events), [EventKind::CampaignStopped]);
+    assert!(c.reason.as_deref().is_some_and(|r| r.contains("https://chat.example.com")));
+    c.start(tab(7), at(T0)).expect("starts");
+    assert_eq!(kinds(&c.tab_closed(7, at(T0))), [EventKind::CampaignStopped]);
+    assert_eq!(c.reason.as_deref(), Some("The chat tab was closed."));
+}
+
+#[test]
+fn a_browser_restart_stops_a_running_campaign_with_a_reason() {
+    let mut c = campaign(&["a"], Order::Sequential, 10);
+    assert!(c.browser_restarted(at(T0)).is_empty(), "nothing under way");
+    c.start(tab(7), at(T0)).expect("starts");
+    assert_eq!(kinds(&c.browser_restarted(at(T0))), [EventKind::CampaignStopped]);
+    assert!(c.reason.as_deref().is_some_and(|r| r.contains("restarted")));
+}
+
+#[test]
+fn origins_are_read_from_urls() {
+    assert_eq!(origin_of("https://chat.example.com:8443/a?b#c"), Some("https://chat.example.com:8443"));
+    assert_eq!(origin_of("http://127.0.0.1:5000"), Some("http://127.0.0.1:5000"));
+    assert_eq!(origin_of("chrome://newtab/"), None);
+}
+
+#[test]
+fn the_target_is_the_active_web_page_or_the_latest_one() {
+    let tab = |id: u32, url: Option<&str>, active: bool, last: f64| TabInfo {
+        id,
+        url: url.map(String::from),
+        title: Some(format!("Tab {id}")),
+        active,
+        last_accessed: Some(last),
+    };
+    let popup = "chrome-extension://abc/popup/popup.html";
+    // A real popup: the active tab is the chat page.
+    let tabs =
+        [tab(1, Some("https://chat.example.com/"), true, 5.0), tab(2, Some("https://other.example/"), false, 9.0)];
+    assert_eq!(choose_target(&tabs, None).map(|t| t.id), Some(1));
+    // The popup in a tab of its own: it is active, so the most recent web page wins.
+    let tabs = [
+        tab(1, Some("https://chat.example.com/"), false, 8.0),
+        tab(2, Some("https://old.example/"), false, 3.0),
+        tab(3, Some(popup), true, 9.0),
+    ];
+    assert_eq!(choose_target(&tabs, Some(3)).map(|t| t.id), Some(1));
+    // Pages the extension may not see, and browser pages, are not targets.
+    let tabs =
+        [tab(1, None, false, 8.0), tab(2, Some("chrome://settings"), false, 9.0), tab(3, Some(popup), true, 10.0)];
+    assert_eq!(choose_target(&tabs, Some(3)), None);
+}

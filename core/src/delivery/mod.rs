@@ -1,0 +1,6 @@
+//! Delivery: the outbox of waiting deliveries, the history of attempts, and the request each
+//! attempt sends.
+
+pub mod history;
+pub mod outbox;
+pub mod request;

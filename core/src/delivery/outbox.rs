@@ -1,0 +1,276 @@
+//! The outbox: every delivery not yet finished, in emission order, persisted before it is sent.
+//!
+//! Per webhook only the oldest delivery is ever attempted, so a receiver sees first attempts in the
+//! order the events happened; different webhooks proceed independently and concurrently.
+
+use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::time::Millis;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// One event on its way to one webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// Sent as `webhook-id` on every attempt.
+    pub id: DeliveryId,
+    /// Where it goes.
+    pub webhook_id: WebhookId,
+    /// The event's wire name.
+    pub event: String,
+    /// The envelope, serialized once at emission so every attempt sends identical bytes.
+    pub body: String,
+    /// When the event was emitted.
+    pub created_at: Millis,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// Not attempted before this time.
+    pub next_attempt_at: Millis,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// Its place in emission order (assigned when queued), so queues are rebuilt in order.
+    #[serde(default)]
+    pub seq: u64,
+}
+
+/// At most this many deliveries wait at once (all webhooks together). An event that would go
+/// past it is not queued for the webhooks it would overflow, and the drop is counted.
+pub const MAX_PENDING_DELIVERIES: usize = 10_000;
+
+/// Pending deliveries: one queue per webhook, oldest first, so finding what is due costs one look
+/// per webhook however many deliveries wait.
+///
+/// Storage keeps each delivery under its own key (see [`crate::store::delivery_key`]), so a change
+/// writes that delivery alone; the outbox document itself holds only the counters below.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outbox {
+    queues: BTreeMap<WebhookId, VecDeque<Delivery>>,
+    len: usize,
+    /// Deliveries never queued because the outbox was full, since installation.
+    pub dropped_when_full: u64,
+    /// The `seq` the next queued delivery gets.
+    pub next_seq: u64,
+}
+
+/// The outbox document: the counters, and (written by the first release only) deliveries kept
+/// inline, which are moved to their own keys when read.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OutboxDocument {
+    /// See [`Outbox::dropped_when_full`].
+    pub dropped_when_full: u64,
+    /// See [`Outbox::next_seq`].
+    pub next_seq: u64,
+    /// Deliveries stored inline by schema 1 before they had keys of their own; never written now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deliveries: Vec<Delivery>,
+}
+
+impl Outbox {
+    /// Appends a delivery, giving it the next `seq`, or counts it as dropped when the outbox is
+    /// full. Returns whether it was queued.
+    pub fn push(&mut self, mut delivery: Delivery) -> bool {
+        if self.len >= MAX_PENDING_DELIVERIES {
+            self.dropped_when_full += 1;
+            return false;
+        }
+        delivery.seq = self.next_seq;
+        self.next_seq += 1;
+        self.len += 1;
+        self.queues.entry(delivery.webhook_id.clone()).or_default().push_back(delivery);
+        true
+    }
+
+    /// Rebuilds the outbox from its document and the deliveries read from storage (any order).
+    pub fn restore(document: &OutboxDocument, mut deliveries: Vec<Delivery>) -> Outbox {
+        deliveries.sort_by_key(|d| (d.seq, d.created_at));
+        let mut outbox = Outbox { dropped_when_full: document.dropped_when_full, ..Outbox::default() };
+        outbox.next_seq = document.next_seq.max(deliveries.last().map_or(0, |d| d.seq + 1));
+        for d in deliveries {
+            outbox.len += 1;
+            outbox.queues.entry(d.webhook_id.clone()).or_default().push_back(d);
+        }
+        outbox
+    }
+
+    /// The counters, as stored.
+    pub fn document(&self) -> OutboxDocument {
+        OutboxDocument { dropped_when_full: self.dropped_when_full, next_seq: self.next_seq, deliveries: Vec::new() }
+    }
+
+    /// The delivery `id` of `webhook`.
+    pub fn get(&self, webhook: &WebhookId, id: &DeliveryId) -> Option<&Delivery> {
+        self.queues.get(webhook)?.iter().find(|d| &d.id == id)
+    }
+
+    /// How many deliveries wait.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every waiting delivery, each webhook's in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Delivery> {
+        self.queues.values().flatten()
+    }
+
+    /// Every waiting delivery, mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Delivery> {
+        self.queues.values_mut().flatten()
+    }
+
+    /// Whether a delivery with `id` is waiting.
+    pub fn contains(&self, id: &DeliveryId) -> bool {
+        self.iter().any(|d| &d.id == id)
+    }
+
+    /// The delivery `id` of `webhook`.
+    pub fn get_mut(&mut self, webhook: &WebhookId, id: &DeliveryId) -> Option<&mut Delivery> {
+        self.queues.get_mut(webhook)?.iter_mut().find(|d| &d.id == id)
+    }
+
+    /// Removes and returns the delivery `id` of `webhook`.
+    pub fn remove(&mut self, webhook: &WebhookId, id: &DeliveryId) -> Option<Delivery> {
+        let queue = self.queues.get_mut(webhook)?;
+        let index = queue.iter().position(|d| &d.id == id)?;
+        let removed = queue.remove(index);
+        if queue.is_empty() {
+            self.queues.remove(webhook);
+        }
+        self.len -= usize::from(removed.is_some());
+        removed
+    }
+
+    /// Removes every delivery to `webhook` and returns them.
+    pub fn remove_for_webhook(&mut self, webhook: &WebhookId) -> Vec<Delivery> {
+        let gone: Vec<Delivery> = self.queues.remove(webhook).map(Vec::from).unwrap_or_default();
+        self.len -= gone.len();
+        gone
+    }
+
+    /// The oldest waiting delivery of `webhook`.
+    pub fn head_of(&self, webhook: &WebhookId) -> Option<&Delivery> {
+        self.queues.get(webhook)?.front()
+    }
+
+    /// Deliveries waiting for `webhook`.
+    pub fn pending_for(&self, webhook: &WebhookId) -> usize {
+        self.queues.get(webhook).map_or(0, VecDeque::len)
+    }
+
+    /// The oldest delivery of each webhook that `may_send` allows and that is not in `busy`.
+    fn heads(&self, may_send: impl Fn(&WebhookId) -> bool, busy: &BTreeSet<WebhookId>) -> Vec<&Delivery> {
+        self.queues.iter().filter(|(w, _)| !busy.contains(*w) && may_send(w)).filter_map(|(_, q)| q.front()).collect()
+    }
+
+    /// The deliveries to attempt now: each webhook's oldest, when due.
+    pub fn due(
+        &self,
+        now: Millis,
+        may_send: impl Fn(&WebhookId) -> bool,
+        busy: &BTreeSet<WebhookId>,
+    ) -> Vec<&Delivery> {
+        self.heads(may_send, busy).into_iter().filter(|d| d.next_attempt_at <= now).collect()
+    }
+
+    /// When the next attempt falls due, among webhooks that may be sent to and are not busy.
+    pub fn next_due(&self, may_send: impl Fn(&WebhookId) -> bool, busy: &BTreeSet<WebhookId>) -> Option<Millis> {
+        self.heads(may_send, busy).into_iter().map(|d| d.next_attempt_at).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wid(n: u8) -> WebhookId {
+        WebhookId::from_random([n; 8])
+    }
+
+    fn delivery(n: u8, webhook: u8, at: u64) -> Delivery {
+        Delivery {
+            id: DeliveryId::from_random([n; 12]),
+            webhook_id: wid(webhook),
+            event: "error".into(),
+            body: "{}".into(),
+            created_at: Millis(0),
+            attempts: 0,
+            next_attempt_at: Millis(at),
+            last_error: None,
+            seq: 0,
+        }
+    }
+
+    fn outbox(items: &[(u8, u8, u64)]) -> Outbox {
+        let mut o = Outbox::default();
+        items.iter().for_each(|&(n, w, at)| {
+            o.push(delivery(n, w, at));
+        });
+        o
+    }
+
+    #[test]
+    fn only_the_oldest_delivery_per_webhook_is_due() {
+        let o = outbox(&[(1, 1, 0), (2, 1, 0), (3, 2, 0), (4, 2, 0)]);
+        let due: Vec<DeliveryId> =
+            o.due(Millis(0), |_| true, &BTreeSet::new()).into_iter().map(|d| d.id.clone()).collect();
+        assert_eq!(due, vec![delivery(1, 1, 0).id, delivery(3, 2, 0).id]);
+    }
+
+    #[test]
+    fn a_waiting_retry_holds_back_later_deliveries_of_its_webhook_only() {
+        let o = outbox(&[(1, 1, 500), (2, 1, 0), (3, 2, 0)]);
+        let ids = |v: Vec<&Delivery>| v.into_iter().map(|d| d.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(o.due(Millis(100), |_| true, &BTreeSet::new())), vec![delivery(3, 2, 0).id]);
+        assert_eq!(o.next_due(|w| w == &wid(1), &BTreeSet::new()), Some(Millis(500)));
+    }
+
+    #[test]
+    fn busy_and_blocked_webhooks_are_skipped() {
+        let o = outbox(&[(1, 1, 0), (2, 2, 0)]);
+        let busy = BTreeSet::from([wid(1)]);
+        let ids = |v: Vec<&Delivery>| v.into_iter().map(|d| d.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(o.due(Millis(0), |_| true, &busy)), vec![delivery(2, 2, 0).id]);
+        assert!(o.due(Millis(0), |w| w != &wid(2), &busy).is_empty());
+        assert_eq!(o.next_due(|_| false, &busy), None);
+    }
+
+    #[test]
+    fn removal_by_id_and_by_webhook() {
+        let mut o = outbox(&[(1, 1, 0), (2, 1, 0), (3, 2, 0)]);
+        assert_eq!(o.pending_for(&wid(1)), 2);
+        assert!(o.remove(&wid(2), &delivery(3, 2, 0).id).is_some());
+        assert!(o.remove(&wid(2), &delivery(3, 2, 0).id).is_none());
+        assert_eq!(o.remove_for_webhook(&wid(1)).len(), 2);
+        assert!(o.is_empty());
+    }
+
+    #[test]
+    fn a_full_outbox_counts_what_it_drops() {
+        let mut o = Outbox::default();
+        for n in 0..MAX_PENDING_DELIVERIES {
+            assert!(o.push(delivery((n % 250) as u8, 1, 0)));
+        }
+        assert!(!o.push(delivery(1, 2, 0)));
+        assert!(!o.push(delivery(2, 2, 0)));
+        assert_eq!((o.len(), o.dropped_when_full), (MAX_PENDING_DELIVERIES, 2));
+    }
+
+    #[test]
+    fn queued_deliveries_are_numbered_and_restored_in_order() {
+        let o = outbox(&[(1, 1, 0), (2, 2, 5), (3, 1, 0)]);
+        let seqs: Vec<u64> = o.iter().map(|d| d.seq).collect();
+        assert_eq!(seqs, [0, 2, 1], "webhook 1's two, then webhook 2's");
+        let mut shuffled: Vec<Delivery> = o.iter().cloned().collect();
+        shuffled.reverse();
+        let back = Outbox::restore(&o.document(), shuffled);
+        assert_eq!(back, o);
+        assert_eq!(back.next_seq, 3);
+        let text = serde_json::to_string(&o.document()).expect("serializes");
+        assert_eq!(text, r#"{"droppedWhenFull":0,"nextSeq":3}"#);
+    }
+}

@@ -1,0 +1,138 @@
+//! Builds the HTTP request for one attempt of one delivery.
+//!
+//! Headers, in order: `Content-Type: application/json` (not for GET; a custom Content-Type
+//! replaces it), the webhook's custom headers, then `webhook-id` (the delivery id, the same on
+//! every attempt) and `webhook-timestamp` (this attempt's Unix seconds), after the Standard
+//! Webhooks convention.
+//!
+//! GET cannot carry a body, so a GET webhook receives the envelope in the query string:
+//! `?event=<event name>&payload=<the envelope JSON, percent-encoded>`, appended to any query the
+//! URL already has.
+
+use crate::values::http::HttpRequest;
+use crate::values::http::Method;
+use crate::values::ids::DeliveryId;
+use crate::values::time::Millis;
+use crate::webhooks::webhook::Webhook;
+
+/// The request for one attempt.
+pub fn build_request(
+    webhook: &Webhook,
+    delivery: &DeliveryId,
+    event: &str,
+    body: &str,
+    now: Millis,
+    timeout_ms: u64,
+) -> HttpRequest {
+    let mut headers = Vec::with_capacity(webhook.headers.len() + 3);
+    let custom_content_type = webhook.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type"));
+    if webhook.method != Method::Get && !custom_content_type {
+        headers.push(("Content-Type".to_string(), "application/json".to_string()));
+    }
+    headers.extend(webhook.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    headers.push(("webhook-id".to_string(), delivery.0.clone()));
+    headers.push(("webhook-timestamp".to_string(), now.unix_seconds().to_string()));
+    let (url, body) = match webhook.method {
+        Method::Get => (with_query(&webhook.url, event, body), None),
+        _ => (webhook.url.clone(), Some(body.to_string())),
+    };
+    HttpRequest { method: webhook.method, url, headers, body, timeout_ms }
+}
+
+fn with_query(url: &str, event: &str, body: &str) -> String {
+    let (base, fragment) = match url.find('#') {
+        Some(i) => url.split_at(i),
+        None => (url, ""),
+    };
+    let separator = match base.find('?') {
+        None => "?",
+        Some(_) if base.ends_with('?') || base.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    format!("{base}{separator}event={}&payload={}{fragment}", percent_encode(event), percent_encode(body))
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::ids::WebhookId;
+    use std::collections::BTreeMap;
+
+    fn webhook(method: Method, url: &str, headers: &[(&str, &str)]) -> Webhook {
+        Webhook {
+            id: WebhookId("wh_1".into()),
+            name: "n".into(),
+            url: url.into(),
+            method,
+            events: vec![],
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            enabled: true,
+            created_at: String::new(),
+            last_triggered: None,
+            trigger_count: 0,
+            failure_count: 0,
+        }
+    }
+
+    fn names(r: &HttpRequest) -> Vec<&str> {
+        r.headers.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
+    #[test]
+    fn post_sends_the_body_with_json_type_custom_headers_and_delivery_id() {
+        let w = webhook(Method::Post, "https://a.com/h", &[("Authorization", "Bearer t")]);
+        let r = build_request(&w, &DeliveryId("msg_1".into()), "error", "{\"a\":1}", Millis(1_765_128_600_999), 10_000);
+        assert_eq!(r.url, "https://a.com/h");
+        assert_eq!(r.body.as_deref(), Some("{\"a\":1}"));
+        assert_eq!(names(&r), ["Content-Type", "Authorization", "webhook-id", "webhook-timestamp"]);
+        assert_eq!(r.headers[2].1, "msg_1");
+        assert_eq!(r.headers[3].1, "1765128600");
+        assert_eq!(r.timeout_ms, 10_000);
+    }
+
+    #[test]
+    fn a_custom_content_type_replaces_ours() {
+        let w = webhook(Method::Put, "https://a.com", &[("content-type", "text/plain")]);
+        let r = build_request(&w, &DeliveryId("msg_1".into()), "error", "{}", Millis(0), 1);
+        assert_eq!(names(&r), ["content-type", "webhook-id", "webhook-timestamp"]);
+    }
+
+    #[test]
+    fn get_carries_the_envelope_in_the_query() {
+        let id = DeliveryId("msg_1".into());
+        let r = build_request(
+            &webhook(Method::Get, "https://a.com/h", &[]),
+            &id,
+            "message_sent",
+            "{\"a\":\"b c\"}",
+            Millis(0),
+            1,
+        );
+        assert_eq!(r.url, "https://a.com/h?event=message_sent&payload=%7B%22a%22%3A%22b%20c%22%7D");
+        assert_eq!(r.body, None);
+        assert_eq!(names(&r), ["webhook-id", "webhook-timestamp"]);
+        let r =
+            build_request(&webhook(Method::Get, "https://a.com/h?key=1#top", &[]), &id, "error", "{}", Millis(0), 1);
+        assert_eq!(r.url, "https://a.com/h?key=1&event=error&payload=%7B%7D#top");
+        let r = build_request(&webhook(Method::Get, "https://a.com/h?", &[]), &id, "error", "{}", Millis(0), 1);
+        assert_eq!(r.url, "https://a.com/h?event=error&payload=%7B%7D");
+    }
+
+    #[test]
+    fn percent_encoding_covers_unicode() {
+        assert_eq!(percent_encode("é&=+"), "%C3%A9%26%3D%2B");
+    }
+}

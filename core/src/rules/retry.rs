@@ -1,0 +1,347 @@
+//! The retry policy as data, and the one function that judges an attempt's outcome.
+
+use crate::values::http::HttpOutcome;
+use crate::values::time::Millis;
+use serde::{Deserialize, Serialize};
+
+/// How far a webhook's deliveries keep trying, chosen per webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RetryMode {
+    /// The quick attempts, then the long schedule, so an endpoint that is down for hours still
+    /// gets every event.
+    #[default]
+    Persistent,
+    /// The quick attempts only (3 in about 3 seconds), as the integration guide describes.
+    Quick,
+}
+
+/// How a failed attempt is retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The waits before the quick retries; every delivery gets `quick_delays_ms.len() + 1` quick
+    /// attempts.
+    pub quick_delays_ms: Vec<u64>,
+    /// The waits before each further retry of a [`RetryMode::Persistent`] delivery.
+    pub long_delays_ms: Vec<u64>,
+    /// Extra random wait added to each delay, in thousandths of it (100 = up to +10%), so that
+    /// many deliveries failing together do not retry in lockstep. Never shortens a delay.
+    pub jitter_permille: u64,
+    /// The longest wait a `Retry-After` header may impose.
+    pub retry_after_cap_ms: u64,
+    /// How long one attempt may take before it is aborted.
+    pub timeout_ms: u64,
+}
+
+const SECOND: u64 = 1_000;
+const MINUTE: u64 = 60 * SECOND;
+const HOUR: u64 = 60 * MINUTE;
+
+impl Default for RetryPolicy {
+    /// 3 quick attempts (the guide's 1 s then 2 s backoff), then retries after 1, 5, 15 and 30
+    /// minutes and 1, 2, 4, 8, 8 and 8 hours: 13 attempts over about 32 hours. 10 s timeout.
+    fn default() -> Self {
+        RetryPolicy {
+            quick_delays_ms: vec![SECOND, 2 * SECOND],
+            long_delays_ms: vec![
+                MINUTE,
+                5 * MINUTE,
+                15 * MINUTE,
+                30 * MINUTE,
+                HOUR,
+                2 * HOUR,
+                4 * HOUR,
+                8 * HOUR,
+                8 * HOUR,
+                8 * HOUR,
+            ],
+            jitter_permille: 100,
+            retry_after_cap_ms: HOUR,
+            timeout_ms: 10 * SECOND,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `n` (1-based) in `mode`, before jitter; `None` when there is
+    /// no such retry.
+    pub fn delay_before_retry(&self, mode: RetryMode, n: u32) -> Option<u64> {
+        let i = (n as usize).checked_sub(1)?;
+        match mode {
+            RetryMode::Quick => self.quick_delays_ms.get(i).copied(),
+            RetryMode::Persistent => self.quick_delays_ms.iter().chain(&self.long_delays_ms).nth(i).copied(),
+        }
+    }
+
+    /// Attempts a delivery gets in all in `mode`.
+    pub fn max_attempts(&self, mode: RetryMode) -> u32 {
+        let retries = match mode {
+            RetryMode::Quick => self.quick_delays_ms.len(),
+            RetryMode::Persistent => self.quick_delays_ms.len() + self.long_delays_ms.len(),
+        };
+        retries as u32 + 1
+    }
+
+    /// How long after the first attempt the last one comes, at most (jitter included).
+    pub fn horizon_ms(&self, mode: RetryMode) -> u64 {
+        (1..self.max_attempts(mode))
+            .filter_map(|n| self.delay_before_retry(mode, n))
+            .map(|d| d + d * self.jitter_permille / 1000)
+            .sum()
+    }
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The endpoint accepted it (2xx).
+    Delivered,
+    /// Try again at the given time; the reason says what went wrong this time.
+    RetryAt(Millis, String),
+    /// Give up: the reason says why, in words.
+    Failed(String),
+}
+
+/// Judges an attempt. `attempts` counts attempts made so far, this one included; `random` is a
+/// number in `[0, 1)` that sets the jitter.
+pub fn judge(
+    policy: &RetryPolicy,
+    mode: RetryMode,
+    attempts: u32,
+    outcome: &HttpOutcome,
+    now: Millis,
+    random: f64,
+) -> Verdict {
+    let Some(reason) = describe_outcome(outcome, policy.timeout_ms) else {
+        return Verdict::Delivered;
+    };
+    let (retryable, retry_after) = match outcome {
+        HttpOutcome::Response { status, retry_after, .. } => {
+            (matches!(status, 408 | 425 | 429) || (500..600).contains(status), retry_after.as_deref())
+        }
+        HttpOutcome::Redirected => (false, None),
+        HttpOutcome::TimedOut | HttpOutcome::NetworkError(_) => (true, None),
+    };
+    let Some(base) = policy.delay_before_retry(mode, attempts).filter(|_| retryable) else {
+        return Verdict::Failed(reason);
+    };
+    let jitter = (base as f64 * policy.jitter_permille as f64 / 1000.0 * random.clamp(0.0, 1.0)) as u64;
+    let mut delay = base + jitter;
+    if let Some(asked) = retry_after.and_then(|v| parse_retry_after(v, now)) {
+        delay = delay.max(asked.min(policy.retry_after_cap_ms));
+    }
+    Verdict::RetryAt(now.plus(delay), reason)
+}
+
+/// What went wrong, in words a user understands; `None` for a 2xx answer.
+pub fn describe_outcome(outcome: &HttpOutcome, timeout_ms: u64) -> Option<String> {
+    match outcome {
+        HttpOutcome::Response { status, .. } if (200..300).contains(status) => None,
+        HttpOutcome::Response { status, .. } => Some(describe_status(*status)),
+        HttpOutcome::Redirected => {
+            Some("The endpoint answered with a redirect, which AutoChat does not follow: use the final URL.".into())
+        }
+        HttpOutcome::TimedOut => Some(format!("No response within {} s (timed out).", timeout_ms / 1000)),
+        HttpOutcome::NetworkError(detail) => Some(describe_network_error(detail)),
+    }
+}
+
+/// Reads `Retry-After` as seconds or an HTTP date, returning the wait in milliseconds.
+pub fn parse_retry_after(value: &str, now: Millis) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds.saturating_mul(1000));
+    }
+    Millis::parse_http_date(value).map(|at| at.since(now))
+}
+
+/// An HTTP status in words a user understands.
+pub fn describe_status(status: u16) -> String {
+    let words = match status {
+        400 => "Bad Request: the endpoint rejected the payload",
+        401 => "Unauthorized: check the Authorization header",
+        403 => "Forbidden: check the credentials in your headers",
+        404 => "Not Found: check the URL",
+        405 => "Method Not Allowed: try another method",
+        408 => "Request Timeout",
+        410 => "Gone: the endpoint no longer exists",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity: the endpoint rejected the payload",
+        425 => "Too Early",
+        429 => "Too Many Requests: the endpoint is rate limiting",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    };
+    if words.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status} {words}")
+    }
+}
+
+fn describe_network_error(detail: &str) -> String {
+    let detail = detail.trim();
+    if detail.is_empty() {
+        "Could not connect: the server refused the connection or is unreachable.".into()
+    } else {
+        format!("Could not connect: the server refused the connection or is unreachable ({detail}).")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Millis = Millis(1_000_000);
+
+    fn status(code: u16) -> HttpOutcome {
+        HttpOutcome::Response { status: code, retry_after: None, body: String::new() }
+    }
+
+    fn no_jitter() -> RetryPolicy {
+        RetryPolicy { jitter_permille: 0, ..RetryPolicy::default() }
+    }
+
+    #[test]
+    fn the_default_schedule_is_three_attempts_one_then_two_seconds() {
+        let p = no_jitter();
+        assert_eq!(p.max_attempts(RetryMode::Quick), 3);
+        assert_eq!(
+            judge(&p, RetryMode::Quick, 1, &status(500), NOW, 0.0),
+            Verdict::RetryAt(Millis(1_001_000), "HTTP 500 Internal Server Error".into())
+        );
+        assert!(matches!(
+            judge(&p, RetryMode::Quick, 2, &status(500), NOW, 0.0),
+            Verdict::RetryAt(Millis(1_002_000), _)
+        ));
+        assert_eq!(
+            judge(&p, RetryMode::Quick, 3, &status(500), NOW, 0.0),
+            Verdict::Failed("HTTP 500 Internal Server Error".into())
+        );
+    }
+
+    #[test]
+    fn the_persistent_schedule_continues_for_about_32_hours() {
+        let p = no_jitter();
+        assert_eq!(
+            RetryPolicy::default().horizon_ms(RetryMode::Persistent),
+            126_129_300,
+            "35 hours at most with jitter"
+        );
+        assert_eq!(p.max_attempts(RetryMode::Persistent), 13);
+        let waits: Vec<u64> =
+            (1..13).map(|n| p.delay_before_retry(RetryMode::Persistent, n).unwrap_or(0) / 1000).collect();
+        assert_eq!(waits, [1, 2, 60, 300, 900, 1_800, 3_600, 7_200, 14_400, 28_800, 28_800, 28_800]);
+        assert!(p.horizon_ms(RetryMode::Persistent) >= 24 * HOUR);
+        assert_eq!(p.horizon_ms(RetryMode::Persistent), 114_663_000, "about 32 hours without jitter");
+        assert_eq!(p.horizon_ms(RetryMode::Quick), 3_000);
+        assert!(matches!(
+            judge(&p, RetryMode::Persistent, 3, &status(500), NOW, 0.0),
+            Verdict::RetryAt(Millis(1_060_000), _)
+        ));
+        assert!(matches!(judge(&p, RetryMode::Persistent, 12, &status(500), NOW, 0.0), Verdict::RetryAt(_, _)));
+        assert!(matches!(judge(&p, RetryMode::Persistent, 13, &status(500), NOW, 0.0), Verdict::Failed(_)));
+        assert!(
+            matches!(judge(&p, RetryMode::Persistent, 1, &status(404), NOW, 0.0), Verdict::Failed(_)),
+            "a 4xx never retries"
+        );
+        let with_jitter = RetryPolicy::default();
+        assert!(
+            matches!(judge(&with_jitter, RetryMode::Persistent, 10, &status(503), NOW, 0.5), Verdict::RetryAt(Millis(t), _) if t == NOW.0 + 28_800_000 + 1_440_000)
+        );
+    }
+
+    #[test]
+    fn success_is_any_2xx() {
+        for code in [200, 201, 202, 204, 299] {
+            assert_eq!(judge(&no_jitter(), RetryMode::Quick, 1, &status(code), NOW, 0.0), Verdict::Delivered);
+        }
+    }
+
+    #[test]
+    fn transient_failures_retry_and_other_4xx_fail_at_once() {
+        let p = no_jitter();
+        for outcome in [
+            status(408),
+            status(425),
+            status(429),
+            status(500),
+            status(502),
+            status(503),
+            status(599),
+            HttpOutcome::TimedOut,
+            HttpOutcome::NetworkError("refused".into()),
+        ] {
+            assert!(matches!(judge(&p, RetryMode::Quick, 1, &outcome, NOW, 0.0), Verdict::RetryAt(..)), "{outcome:?}");
+        }
+        for code in [400, 401, 403, 404, 405, 410, 422, 100, 304] {
+            assert!(matches!(judge(&p, RetryMode::Quick, 1, &status(code), NOW, 0.0), Verdict::Failed(_)), "{code}");
+        }
+        assert!(
+            matches!(judge(&p, RetryMode::Quick, 1, &HttpOutcome::Redirected, NOW, 0.0), Verdict::Failed(r) if r.contains("redirect"))
+        );
+    }
+
+    #[test]
+    fn jitter_only_lengthens_and_is_bounded() {
+        let p = RetryPolicy::default();
+        assert!(matches!(
+            judge(&p, RetryMode::Quick, 1, &status(503), NOW, 0.0),
+            Verdict::RetryAt(Millis(1_001_000), _)
+        ));
+        assert!(matches!(
+            judge(&p, RetryMode::Quick, 1, &status(503), NOW, 0.5),
+            Verdict::RetryAt(Millis(1_001_050), _)
+        ));
+        assert!(matches!(
+            judge(&p, RetryMode::Quick, 2, &status(503), NOW, 0.999),
+            Verdict::RetryAt(Millis(1_002_199), _)
+        ));
+    }
+
+    #[test]
+    fn retry_after_lengthens_the_wait_within_the_cap() {
+        let p = no_jitter();
+        let with = |v: &str| HttpOutcome::Response { status: 503, retry_after: Some(v.into()), body: String::new() };
+        assert!(matches!(judge(&p, RetryMode::Quick, 1, &with("5"), NOW, 0.0), Verdict::RetryAt(Millis(1_005_000), _)));
+        assert!(
+            matches!(judge(&p, RetryMode::Quick, 1, &with("0"), NOW, 0.0), Verdict::RetryAt(Millis(1_001_000), _)),
+            "never shorter than the schedule"
+        );
+        assert!(
+            matches!(judge(&p, RetryMode::Quick, 1, &with("86400"), NOW, 0.0), Verdict::RetryAt(Millis(4_600_000), _)),
+            "capped at an hour"
+        );
+        assert!(
+            matches!(judge(&p, RetryMode::Quick, 1, &with("soon"), NOW, 0.0), Verdict::RetryAt(Millis(1_001_000), _)),
+            "unreadable is ignored"
+        );
+        let date_now = Millis::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").expect("date");
+        let later = HttpOutcome::Response {
+            status: 429,
+            retry_after: Some("Sun, 06 Nov 1994 08:49:47 GMT".into()),
+            body: String::new(),
+        };
+        assert_eq!(
+            judge(&p, RetryMode::Quick, 1, &later, date_now, 0.0),
+            Verdict::RetryAt(date_now.plus(10_000), describe_status(429))
+        );
+        assert!(matches!(judge(&p, RetryMode::Quick, 3, &with("5"), NOW, 0.0), Verdict::Failed(_)), "no attempts left");
+    }
+
+    #[test]
+    fn reasons_are_words() {
+        assert_eq!(describe_status(404), "HTTP 404 Not Found: check the URL");
+        assert_eq!(describe_status(418), "HTTP 418");
+        assert!(
+            matches!(judge(&no_jitter(), RetryMode::Quick, 3, &HttpOutcome::TimedOut, NOW, 0.0), Verdict::Failed(r) if r == "No response within 10 s (timed out).")
+        );
+        assert!(
+            matches!(judge(&no_jitter(), RetryMode::Quick, 3, &HttpOutcome::NetworkError(String::new()), NOW, 0.0), Verdict::Failed(r) if r.starts_with("Could not connect"))
+        );
+    }
+}

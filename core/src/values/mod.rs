@@ -1,0 +1,6 @@
+//! Values: the plain types every other layer speaks. They import nothing from the rest of the core.
+
+pub mod field;
+pub mod http;
+pub mod ids;
+pub mod time;

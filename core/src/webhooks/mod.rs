@@ -1,0 +1,4 @@
+//! Webhooks: the webhook object, the validation of the form, and the registry with its statistics.
+
+pub mod registry;
+pub mod webhook;

@@ -1,0 +1,314 @@
+//! The webhook object of the integration guide's API reference, and the validation of what a user
+//! types into the form before anything is saved.
+
+use crate::rules::event::EventKind;
+use crate::rules::headers::check_headers;
+use crate::rules::retry::RetryMode;
+use crate::rules::url_check::{check_url, CheckedUrl, Scheme};
+use crate::values::field::FieldMessage;
+use crate::values::http::Method;
+use crate::values::ids::WebhookId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The longest webhook name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// A webhook, exactly as the guide's API reference shows it (stored and returned in this shape).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Webhook {
+    /// Unique identifier.
+    pub id: WebhookId,
+    /// Display name.
+    pub name: String,
+    /// Endpoint URL.
+    pub url: String,
+    /// HTTP method.
+    pub method: Method,
+    /// The events it is subscribed to.
+    pub events: Vec<EventKind>,
+    /// Custom headers sent with every request.
+    pub headers: BTreeMap<String, String>,
+    /// Whether it receives deliveries.
+    pub enabled: bool,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// When a delivery last succeeded (RFC 3339), or null.
+    pub last_triggered: Option<String>,
+    /// Successful deliveries.
+    pub trigger_count: u64,
+    /// Deliveries that failed for good (all attempts used, or refused by the endpoint).
+    pub failure_count: u64,
+}
+
+impl Webhook {
+    /// Whether this webhook wants `kind`.
+    pub fn subscribes_to(&self, kind: EventKind) -> bool {
+        self.events.contains(&kind)
+    }
+}
+
+/// What the add and edit forms send: loosely typed, so every mistake becomes a message on its field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WebhookDraft {
+    /// Display name.
+    pub name: String,
+    /// Endpoint URL.
+    pub url: String,
+    /// `POST`, `GET`, `PUT` or `PATCH`; empty means POST.
+    pub method: String,
+    /// Event names.
+    pub events: Vec<String>,
+    /// A JSON object of header names to values, or null.
+    pub headers: serde_json::Value,
+    /// Whether the webhook is enabled; absent means enabled for a new webhook, unchanged for an edit.
+    pub enabled: Option<bool>,
+    /// `persistent` or `quick`; empty means persistent for a new webhook, unchanged for an edit.
+    pub retry_mode: String,
+}
+
+/// A draft that passed validation, with warnings that do not block saving.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidDraft {
+    /// Trimmed name.
+    pub name: String,
+    /// The checked URL.
+    pub url: CheckedUrl,
+    /// The method.
+    pub method: Method,
+    /// Subscribed events, without duplicates, in the guide's order.
+    pub events: Vec<EventKind>,
+    /// Custom headers.
+    pub headers: BTreeMap<String, String>,
+    /// The requested enabled state, if given.
+    pub enabled: Option<bool>,
+    /// The requested retry choice, if given.
+    pub retry_mode: Option<RetryMode>,
+    /// Things worth telling the user (e.g. plain http); saving goes ahead.
+    pub warnings: Vec<FieldMessage>,
+}
+
+/// Validates every field and returns all problems at once, so the form can mark each field.
+pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessage>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+
+    let name = draft.name.trim();
+    if name.is_empty() {
+        errors.push(FieldMessage::new("name", "Give the webhook a name, e.g. \"Slack Notifications\"."));
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.push(FieldMessage::new(
+            "name",
+            format!("The name is too long; keep it under {MAX_NAME_CHARS} characters."),
+        ));
+    } else if name.chars().any(char::is_control) {
+        errors.push(FieldMessage::new("name", "The name must be on one line."));
+    }
+
+    let url = match check_url(&draft.url) {
+        Ok(url) => {
+            if url.scheme == Scheme::Http && !url.is_local() {
+                warnings.push(FieldMessage::new("url", "This URL uses plain http://: the payload and your headers travel unencrypted. Use https:// unless this is a local test server."));
+            }
+            Some(url)
+        }
+        Err(message) => {
+            errors.push(FieldMessage::new("url", message));
+            None
+        }
+    };
+
+    let method = match draft.method.trim().to_ascii_uppercase().as_str() {
+        "" | "POST" => Some(Method::Post),
+        "GET" => Some(Method::Get),
+        "PUT" => Some(Method::Put),
+        "PATCH" => Some(Method::Patch),
+        _ => {
+            errors.push(FieldMessage::new(
+                "method",
+                format!("\"{}\" is not a supported method; choose POST, GET, PUT or PATCH.", draft.method.trim()),
+            ));
+            None
+        }
+    };
+
+    let mut events = Vec::new();
+    for name in &draft.events {
+        match EventKind::from_name(name.trim()) {
+            Some(kind) => events.push(kind),
+            None => {
+                let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+                errors.push(FieldMessage::new(
+                    "events",
+                    format!("\"{name}\" is not an AutoChat event; choose from {}.", known.join(", ")),
+                ));
+            }
+        }
+    }
+    events.sort();
+    events.dedup();
+    if draft.events.is_empty() {
+        errors.push(FieldMessage::new("events", "Choose at least one event to send."));
+    }
+
+    let retry_mode = match draft.retry_mode.trim() {
+        "" => None,
+        "persistent" => Some(RetryMode::Persistent),
+        "quick" => Some(RetryMode::Quick),
+        other => {
+            errors.push(FieldMessage::new(
+                "retryMode",
+                format!("\"{other}\" is not a retry choice; choose persistent or quick."),
+            ));
+            None
+        }
+    };
+
+    let headers =
+        check_headers(&draft.headers).map_err(|message| errors.push(FieldMessage::new("headers", message))).ok();
+
+    match (url, method, headers) {
+        (Some(url), Some(method), Some(headers)) if errors.is_empty() => Ok(ValidDraft {
+            name: name.to_string(),
+            url,
+            method,
+            events,
+            headers,
+            enabled: draft.enabled,
+            retry_mode,
+            warnings,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn draft(name: &str, url: &str, events: &[&str]) -> WebhookDraft {
+        WebhookDraft {
+            name: name.into(),
+            url: url.into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn fields(errors: &[FieldMessage]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_good_draft_is_trimmed_deduplicated_and_defaults_to_post() {
+        let mut d =
+            draft("  Slack Notifications ", "https://hooks.slack.com/services/x", &["error", "message_sent", "error"]);
+        d.headers = json!({"Authorization": "Bearer t"});
+        let v = validate_draft(&d).expect("valid");
+        assert_eq!(v.name, "Slack Notifications");
+        assert_eq!(v.method, Method::Post);
+        assert_eq!(v.events, vec![EventKind::MessageSent, EventKind::Error]);
+        assert_eq!(v.headers["Authorization"], "Bearer t");
+        assert!(v.warnings.is_empty());
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let mut d = draft("   ", "javascript:alert(1)", &[]);
+        d.method = "DELETE".into();
+        d.headers = json!({"Host": "x"});
+        let errors = validate_draft(&d).expect_err("invalid");
+        assert_eq!(fields(&errors), vec!["name", "url", "method", "events", "headers"]);
+        assert!(errors.iter().all(|e| e.message.ends_with('.') || e.message.ends_with(':')));
+    }
+
+    #[test]
+    fn names_are_bounded_and_single_line() {
+        let long = "n".repeat(MAX_NAME_CHARS + 1);
+        assert_eq!(
+            fields(&validate_draft(&draft(&long, "https://a.com", &["error"])).expect_err("long")),
+            vec!["name"]
+        );
+        assert!(validate_draft(&draft(&"é".repeat(MAX_NAME_CHARS), "https://a.com", &["error"])).is_ok());
+        assert_eq!(
+            fields(&validate_draft(&draft("a\nb", "https://a.com", &["error"])).expect_err("newline")),
+            vec!["name"]
+        );
+    }
+
+    #[test]
+    fn unknown_events_are_named_in_the_message() {
+        let errors = validate_draft(&draft("x", "https://a.com", &["message_sent", "party"])).expect_err("unknown");
+        assert_eq!(fields(&errors), vec!["events"]);
+        assert!(errors[0].message.contains("\"party\"") && errors[0].message.contains("milestone"));
+    }
+
+    #[test]
+    fn the_retry_choice_is_optional_and_checked() {
+        let mut d = draft("x", "https://a.com", &["error"]);
+        assert_eq!(validate_draft(&d).expect("valid").retry_mode, None);
+        d.retry_mode = "quick".into();
+        assert_eq!(validate_draft(&d).expect("valid").retry_mode, Some(RetryMode::Quick));
+        d.retry_mode = "forever".into();
+        assert_eq!(fields(&validate_draft(&d).expect_err("invalid")), vec!["retryMode"]);
+    }
+
+    #[test]
+    fn methods_are_case_insensitive() {
+        for (m, want) in [("get", Method::Get), ("Put", Method::Put), ("PATCH", Method::Patch), ("", Method::Post)] {
+            let mut d = draft("x", "https://a.com", &["error"]);
+            d.method = m.into();
+            assert_eq!(validate_draft(&d).expect("valid").method, want);
+        }
+    }
+
+    #[test]
+    fn plain_http_is_allowed_but_flagged_unless_local() {
+        let v = validate_draft(&draft("x", "http://example.com/hook", &["error"])).expect("allowed");
+        assert_eq!(fields(&v.warnings), vec!["url"]);
+        let v = validate_draft(&draft("x", "http://127.0.0.1:8080/hook", &["error"])).expect("allowed");
+        assert!(v.warnings.is_empty());
+    }
+
+    #[test]
+    fn webhook_serializes_with_exactly_the_guides_fields() {
+        let w = Webhook {
+            id: WebhookId("wh_1".into()),
+            name: "n".into(),
+            url: "https://a.com".into(),
+            method: Method::Patch,
+            events: vec![EventKind::Milestone],
+            headers: BTreeMap::new(),
+            enabled: true,
+            created_at: "2025-12-07T17:30:00.000Z".into(),
+            last_triggered: None,
+            trigger_count: 0,
+            failure_count: 0,
+        };
+        let v = serde_json::to_value(&w).expect("serializes");
+        let mut keys: Vec<&String> = v.as_object().expect("object").keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "createdAt",
+                "enabled",
+                "events",
+                "failureCount",
+                "headers",
+                "id",
+                "lastTriggered",
+                "method",
+                "name",
+                "triggerCount",
+                "url"
+            ]
+        );
+        assert_eq!(v["method"], "PATCH");
+        assert_eq!(v["events"], json!(["milestone"]));
+        assert_eq!(v["lastTriggered"], json!(null));
+    }
+}

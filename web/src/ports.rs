@@ -1,0 +1,205 @@
+//! The browser side of the ports: `chrome.storage.local`, `fetch`, `chrome.alarms`, `Date.now`
+//! and `crypto.getRandomValues`, all bound to the global scope so they work in the service worker.
+
+use crate::chrome;
+use autochat_core::campaign::SitePicks;
+use autochat_core::ports::{ChatPage, Clock, Http, Random, Runtime, Storage, Task};
+use autochat_core::values::http::{HttpOutcome, HttpRequest};
+use autochat_core::values::time::Millis;
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect, Response, ResponseType};
+
+/// The alarm that wakes the worker for due deliveries.
+pub const OUTBOX_ALARM: &str = "autochat.outbox";
+
+/// The `chrome.storage.session` key that marks this browser session as seen.
+const SESSION_MARK: &str = "autochat.sessionStarted";
+
+/// The ports as the extension's service worker provides them.
+pub struct BrowserPorts;
+
+impl Http for BrowserPorts {
+    async fn send(&self, request: HttpRequest) -> HttpOutcome {
+        match fetch(&request).await {
+            Ok(response) if response.type_() == ResponseType::Opaqueredirect => HttpOutcome::Redirected,
+            Ok(response) if (300..400).contains(&response.status()) => HttpOutcome::Redirected,
+            Ok(response) => HttpOutcome::Response {
+                status: response.status(),
+                retry_after: response.headers().get("retry-after").ok().flatten(),
+                body: read_text(&response).await,
+            },
+            Err(error) if error_name(&error).as_deref() == Some("TimeoutError") => HttpOutcome::TimedOut,
+            Err(error) => HttpOutcome::NetworkError(error_message(&error)),
+        }
+    }
+}
+
+async fn fetch(request: &HttpRequest) -> Result<Response, JsValue> {
+    let headers = Headers::new()?;
+    for (name, value) in &request.headers {
+        headers.append(name, value)?;
+    }
+    let init = RequestInit::new();
+    init.set_method(request.method.as_str());
+    init.set_headers(&headers);
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(u32::try_from(request.timeout_ms).unwrap_or(u32::MAX))));
+    if let Some(body) = &request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let response = JsFuture::from(chrome::fetch(&request.url, &init)?).await?;
+    response.dyn_into::<Response>()
+}
+
+/// The response body as text (empty when it cannot be read); the caller keeps the first 1 KiB.
+async fn read_text(response: &Response) -> String {
+    let Ok(promise) = response.text() else { return String::new() };
+    JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+fn error_name(error: &JsValue) -> Option<String> {
+    Reflect::get(error, &"name".into()).ok()?.as_string()
+}
+
+fn error_message(error: &JsValue) -> String {
+    Reflect::get(error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{error:?}"))
+}
+
+impl Storage for BrowserPorts {
+    async fn read(&self, keys: &[&str]) -> Result<Vec<Option<String>>, String> {
+        let list: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+        let found = JsFuture::from(chrome::storage_get(&list).map_err(|e| error_message(&e))?)
+            .await
+            .map_err(|e| error_message(&e))?;
+        Ok(keys.iter().map(|k| Reflect::get(&found, &JsValue::from_str(k)).ok().and_then(|v| v.as_string())).collect())
+    }
+
+    async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String> {
+        let items = Object::new();
+        for (key, value) in &entries {
+            Reflect::set(&items, &JsValue::from_str(key), &JsValue::from_str(value)).map_err(|e| error_message(&e))?;
+        }
+        JsFuture::from(chrome::storage_set(&items).map_err(|e| error_message(&e))?)
+            .await
+            .map_err(|e| error_message(&e))?;
+        Ok(())
+    }
+
+    async fn read_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, String> {
+        let all = JsFuture::from(chrome::storage_get(&JsValue::NULL).map_err(|e| error_message(&e))?)
+            .await
+            .map_err(|e| error_message(&e))?;
+        let entries = Object::entries(&all.unchecked_into());
+        Ok(entries
+            .iter()
+            .filter_map(|pair| {
+                let pair: js_sys::Array = pair.unchecked_into();
+                let key = pair.get(0).as_string()?;
+                key.starts_with(prefix).then(|| pair.get(1).as_string().map(|v| (key, v)))?
+            })
+            .collect())
+    }
+
+    async fn claim_browser_session(&self) -> bool {
+        let key = JsValue::from_str(SESSION_MARK);
+        let found = match chrome::session_get(&key) {
+            Ok(promise) => JsFuture::from(promise).await.ok(),
+            Err(_) => None,
+        };
+        let marked = found.and_then(|f| Reflect::get(&f, &key).ok()).is_some_and(|v| !v.is_undefined());
+        if !marked {
+            let items = Object::new();
+            let _ = Reflect::set(&items, &key, &JsValue::TRUE);
+            if let Ok(promise) = chrome::session_set(&items) {
+                let _ = JsFuture::from(promise).await;
+            }
+        }
+        !marked
+    }
+
+    async fn remove(&self, keys: Vec<String>) -> Result<(), String> {
+        let list: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+        JsFuture::from(chrome::storage_remove(&list).map_err(|e| error_message(&e))?)
+            .await
+            .map_err(|e| error_message(&e))?;
+        Ok(())
+    }
+}
+
+impl Clock for BrowserPorts {
+    fn now(&self) -> Millis {
+        Millis(js_sys::Date::now() as u64)
+    }
+
+    fn utc_offset_minutes(&self, at: Millis) -> i32 {
+        // getTimezoneOffset is minutes *west* of UTC.
+        -(js_sys::Date::new(&JsValue::from_f64(at.0 as f64)).get_timezone_offset() as i32)
+    }
+}
+
+impl ChatPage for BrowserPorts {
+    async fn send_in_tab(&self, tab_id: u32, text: &str, picks: &SitePicks) -> Result<(), String> {
+        let unreachable = |e: JsValue| format!("AutoChat could not reach the chat tab: {}", error_message(&e));
+        let injection = json_value(&serde_json::json!({ "target": { "tabId": tab_id }, "files": [CONTENT_SCRIPT] }))?;
+        JsFuture::from(chrome::execute_script(&injection).map_err(unreachable)?).await.map_err(unreachable)?;
+        let message = json_value(&serde_json::json!({ "autochat": "send", "text": text, "picks": picks }))?;
+        let reply = JsFuture::from(chrome::tabs_send_message(tab_id, &message).map_err(unreachable)?)
+            .await
+            .map_err(unreachable)?;
+        if Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true) {
+            return Ok(());
+        }
+        Err(Reflect::get(&reply, &"error".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| "The chat page did not confirm the message.".into()))
+    }
+}
+
+/// The page-side script the worker injects into the campaign's tab.
+const CONTENT_SCRIPT: &str = "content/chat.js";
+
+fn json_value(value: &serde_json::Value) -> Result<JsValue, String> {
+    js_sys::JSON::parse(&value.to_string()).map_err(|e| error_message(&e))
+}
+
+impl Random for BrowserPorts {
+    fn fill(&self, buf: &mut [u8]) {
+        // Never fails for buffers under 64 KiB; on failure the bytes stay zero and ids would
+        // collide only with other failures, which is preferable to losing the event.
+        let _ = chrome::get_random_values(buf);
+    }
+}
+
+impl Runtime for BrowserPorts {
+    fn spawn(&self, task: Task) {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+
+    async fn sleep(&self, ms: u64) {
+        let delay = i32::try_from(ms).unwrap_or(i32::MAX);
+        let promise = Promise::new(&mut |resolve, _| {
+            let _ = chrome::set_timeout(&resolve, delay);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    fn online(&self) -> bool {
+        let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+        // Where the browser cannot tell, assume online: an attempt then fails and is retried.
+        Reflect::get(&navigator, &"onLine".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true)
+    }
+
+    fn arm_alarm(&self, at: Option<Millis>) {
+        let _ = match at {
+            Some(at) => {
+                let info = Object::new();
+                let _ = Reflect::set(&info, &"when".into(), &JsValue::from_f64(at.0 as f64));
+                chrome::alarms_create(OUTBOX_ALARM, &info)
+            }
+            None => chrome::alarms_clear(OUTBOX_ALARM).map(drop),
+        };
+    }
+}
