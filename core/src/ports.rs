@@ -6,10 +6,12 @@
 #![allow(async_fn_in_trait)] // Implemented only inside this crate, on one thread: no Send bound needed.
 
 use crate::campaign::SitePicks;
+use crate::protocol::Changed;
 use crate::values::http::{HttpOutcome, HttpRequest};
 use crate::values::time::Millis;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 /// Sends requests.
 pub trait Http {
@@ -69,14 +71,18 @@ pub type Task = Pin<Box<dyn Future<Output = ()>>>;
 pub trait Runtime {
     /// Runs `task` concurrently with the caller.
     fn spawn(&self, task: Task);
-    /// Completes after `ms` milliseconds, if the worker lives that long (short waits only).
-    async fn sleep(&self, ms: u64);
+    /// Completes after `duration`, if the worker lives that long (short waits only).
+    async fn sleep(&self, duration: Duration);
     /// Whether the browser believes it is online (`navigator.onLine`). While it is not, no
     /// attempt is made, so offline periods do not use up retries.
     fn online(&self) -> bool;
     /// Arms the persistent wake-up (`chrome.alarms`) for `at`, or clears it with `None`. It fires
     /// even when the worker was stopped meanwhile, and calls [`crate::Engine::wake`].
     fn arm_alarm(&self, at: Option<Millis>);
+    /// Tells the open pages what changed, so they ask for fresh views.
+    fn notify(&self, changed: &Changed);
+    /// The size of the engine's linear memory, where the platform can tell (diagnostics).
+    fn memory_bytes(&self) -> Option<u64>;
 }
 
 /// Everything the engine needs, implemented by one type per platform.

@@ -6,6 +6,7 @@
 
 use crate::campaign::SitePicks;
 use crate::ports::{ChatPage, Clock, Http, Random, Runtime, Storage, Task};
+use crate::protocol::Changed;
 use crate::values::http::{HttpOutcome, HttpRequest};
 use crate::values::time::Millis;
 use std::cell::{Cell, RefCell};
@@ -14,6 +15,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 /// One request the fake HTTP port received.
 #[derive(Debug, Clone)]
@@ -53,6 +55,8 @@ struct Inner {
     offset_minutes: Cell<i32>,
     chat: RefCell<Vec<(u32, String)>>,
     chat_script: RefCell<VecDeque<Result<(), String>>>,
+    notices: RefCell<Vec<Changed>>,
+    drop_network: Cell<bool>,
 }
 
 /// The fake platform. Clones share state, so a test keeps one while the engine owns another.
@@ -123,6 +127,17 @@ impl Fake {
         self.0.storage.borrow_mut().insert(key.into(), text.into());
     }
 
+    /// The network drops while the next request is under way: it fails, and the browser then says
+    /// it is offline.
+    pub fn drop_network_during_next_request(&self) {
+        self.0.drop_network.set(true);
+    }
+
+    /// The notices the open pages were sent, oldest first; taking them empties the list.
+    pub fn take_notices(&self) -> Vec<Changed> {
+        std::mem::take(&mut self.0.notices.borrow_mut())
+    }
+
     /// Messages the fake chat pages received, as (tab, text).
     pub fn chat(&self) -> Vec<(u32, String)> {
         self.0.chat.borrow().clone()
@@ -132,7 +147,6 @@ impl Fake {
     pub fn script_chat(&self, outcomes: impl IntoIterator<Item = Result<(), String>>) {
         self.0.chat_script.borrow_mut().extend(outcomes);
     }
-
 
     /// Stops the fake service worker: every task it had under way (timers, requests, writes) is
     /// gone, as memory is when Chrome stops a worker. Storage stays.
@@ -195,7 +209,13 @@ impl Fake {
 impl Http for Fake {
     async fn send(&self, request: HttpRequest) -> HttpOutcome {
         let id = request.headers.iter().find(|(k, _)| k == "webhook-id").map(|(_, v)| v.clone()).unwrap_or_default();
-        let stored_before_sending = self.0.storage.borrow().values().any(|text| text.contains(&id));
+        // The delivery's own key must hold it (an empty or unknown id never counts).
+        let key = format!("{}{id}", crate::store::DELIVERY_KEY_PREFIX);
+        let stored_before_sending =
+            !id.is_empty() && self.0.storage.borrow().get(&key).is_some_and(|text| text.contains(&id));
+        if self.0.drop_network.replace(false) {
+            self.0.offline.set(true);
+        }
         let outcome = {
             let mut script = self.0.script.borrow_mut();
             script
@@ -312,10 +332,10 @@ impl Runtime for Fake {
         self.0.tasks.borrow_mut().push(task);
     }
 
-    /// Completes once the manual clock has moved `ms` forward (time moves only by
+    /// Completes once the manual clock has moved `duration` forward (time moves only by
     /// [`Fake::advance`]); the executor polls every task each round, so no waker is needed.
-    async fn sleep(&self, ms: u64) {
-        let deadline = self.0.now.get() + ms;
+    async fn sleep(&self, duration: Duration) {
+        let deadline = self.0.now.get() + u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
         std::future::poll_fn(|_| if self.0.now.get() >= deadline { Poll::Ready(()) } else { Poll::Pending }).await;
     }
 
@@ -325,5 +345,13 @@ impl Runtime for Fake {
 
     fn arm_alarm(&self, at: Option<Millis>) {
         self.0.alarm.set(at);
+    }
+
+    fn notify(&self, changed: &Changed) {
+        self.0.notices.borrow_mut().push(changed.clone());
+    }
+
+    fn memory_bytes(&self) -> Option<u64> {
+        None
     }
 }

@@ -1,7 +1,7 @@
 //! Typed imports of the browser APIs the ports use. Every call that can throw is imported with
 //! `catch`, so a missing permission or API becomes an error value, not a crash.
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use web_sys::RequestInit;
 
@@ -43,7 +43,4 @@ extern "C" {
     /// The global `fetch`, so it works in a worker as well as in a page.
     #[wasm_bindgen(catch, js_name = fetch)]
     pub fn fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
-
-    #[wasm_bindgen(catch, js_name = setTimeout)]
-    pub fn set_timeout(callback: &Function, ms: i32) -> Result<JsValue, JsValue>;
 }

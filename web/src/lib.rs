@@ -1,5 +1,6 @@
-//! What JavaScript sees: one opaque handle for the worker, and pure helpers for the pages. JSON
-//! text crosses the boundary in both directions; the shapes are the protocol's (see README).
+//! AutoChat in the browser: the core's ports over `chrome.*` and `fetch` ([`ports`]), and what
+//! JavaScript sees — one opaque handle for the worker, and pure helpers for the pages. JSON text
+//! crosses the boundary in both directions, in the shapes of `autochat_core::protocol`.
 
 #![deny(clippy::unwrap_used)]
 
@@ -7,14 +8,18 @@ mod chrome;
 mod ports;
 
 use autochat_core::campaign::{self, TabInfo};
+use autochat_core::protocol::page::{Catalog, Choice, DraftCheck, HeadersCheck};
 use autochat_core::rules::event::EventKind;
 use autochat_core::rules::headers::parse_headers_text;
-use autochat_core::rules::url_check::check_url;
+use autochat_core::rules::retry::{RetryMode, RetryPolicy};
+use autochat_core::rules::url_check::{check_url, web_origin};
+use autochat_core::values::field::FieldMessage;
+use autochat_core::values::http::Method;
 use autochat_core::values::time::{self, Millis};
+use autochat_core::webhooks::registry::MAX_WEBHOOKS;
 use autochat_core::webhooks::webhook::{validate_draft, WebhookDraft};
 use autochat_core::{Engine, Policies};
 use ports::{BrowserPorts, OUTBOX_ALARM};
-use serde_json::json;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -32,12 +37,14 @@ pub struct AutoChatCore {
 #[wasm_bindgen]
 impl AutoChatCore {
     /// Loads the stored state, re-arms the wake-up alarm and resumes pending deliveries.
-    pub async fn start() -> Result<AutoChatCore, JsError> {
+    /// `on_change` is called with a `Changed` notice (JSON text) for the open pages.
+    pub async fn start(on_change: Option<js_sys::Function>) -> Result<AutoChatCore, JsError> {
         let manifest = chrome::get_manifest().map_err(|_| JsError::new("chrome.runtime.getManifest is unavailable"))?;
         let version =
             js_sys::Reflect::get(&manifest, &"version".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-        let engine =
-            Engine::start(BrowserPorts, version, policies()).await.map_err(|e| JsError::new(&e.to_string()))?;
+        let engine = Engine::start(BrowserPorts { on_change }, version, policies())
+            .await
+            .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(AutoChatCore { engine })
     }
 
@@ -65,37 +72,42 @@ impl AutoChatCore {
 }
 
 /// Validates a webhook form (the protocol's draft shape, as JSON text) with the very rules the
-/// worker applies. Returns `{valid, warnings, fields, originPattern, needsPermission}` as JSON text:
-/// `originPattern` is the host permission the URL needs, and `needsPermission` is false for this
-/// machine, which the manifest grants up front.
+/// worker applies; returns a `DraftCheck` as JSON text.
 #[wasm_bindgen(js_name = validateWebhook)]
 pub fn validate_webhook(draft: &str) -> String {
     // Through a Value, like every command: one set of deserialisers in the wasm, not two.
     let parsed = serde_json::from_str::<serde_json::Value>(draft).and_then(serde_json::from_value::<WebhookDraft>);
-    let result = match parsed {
+    let check = match parsed {
         Ok(draft) => match validate_draft(&draft) {
-            Ok(valid) => json!({
-                "valid": true,
-                "warnings": valid.warnings,
-                "fields": [],
-                "originPattern": valid.url.origin_pattern(),
-                "needsPermission": !valid.url.is_local(),
-            }),
-            Err(fields) => json!({ "valid": false, "warnings": [], "fields": fields }),
+            Ok(valid) => DraftCheck {
+                valid: true,
+                warnings: valid.warnings,
+                fields: Vec::new(),
+                origin_pattern: Some(valid.url.origin_pattern()),
+                needs_permission: !valid.url.is_local(),
+            },
+            Err(fields) => {
+                DraftCheck { valid: false, warnings: Vec::new(), fields, origin_pattern: None, needs_permission: false }
+            }
         },
-        Err(e) => json!({ "valid": false, "warnings": [], "fields": [{ "field": "form", "message": e.to_string() }] }),
+        Err(e) => DraftCheck {
+            valid: false,
+            warnings: Vec::new(),
+            fields: vec![FieldMessage::new("form", e.to_string())],
+            origin_pattern: None,
+            needs_permission: false,
+        },
     };
-    result.to_string()
+    to_json(&check)
 }
 
-/// Reads the Custom Headers box: `{ok: true, headers}` or `{ok: false, message}` as JSON text.
+/// Reads the Custom Headers box; returns a `HeadersCheck` as JSON text.
 #[wasm_bindgen(js_name = parseHeaders)]
 pub fn parse_headers(text: &str) -> String {
-    match parse_headers_text(text) {
-        Ok(headers) => json!({ "ok": true, "headers": headers }),
-        Err(message) => json!({ "ok": false, "message": message }),
-    }
-    .to_string()
+    to_json(&match parse_headers_text(text) {
+        Ok(headers) => HeadersCheck { ok: true, headers, message: None },
+        Err(message) => HeadersCheck { ok: false, headers: serde_json::Value::Null, message: Some(message) },
+    })
 }
 
 /// The host permission a stored webhook URL needs (`https://host/*`), or `null` when the URL is
@@ -124,23 +136,49 @@ pub fn choose_target(tabs: &str, self_tab: f64) -> String {
     let tabs: Vec<TabInfo> =
         serde_json::from_str::<serde_json::Value>(tabs).and_then(serde_json::from_value).unwrap_or_default();
     let self_tab = (self_tab >= 0.0).then_some(self_tab as u32);
-    serde_json::to_string(&campaign::choose_target(&tabs, self_tab)).unwrap_or_else(|_| "null".into())
+    to_json(&campaign::choose_target(&tabs, self_tab))
 }
 
 /// The origin (`scheme://host[:port]`) of a web page URL, or `null`.
 #[wasm_bindgen(js_name = originOf)]
 pub fn origin_of(url: &str) -> Option<String> {
-    campaign::origin_of(url).map(String::from)
+    web_origin(url).map(String::from)
 }
 
-/// The eight events with their labels and descriptions, for forms: JSON text.
-#[wasm_bindgen(js_name = eventCatalog)]
-pub fn event_catalog() -> String {
-    let events: Vec<_> = EventKind::ALL
-        .iter()
-        .map(|k| json!({ "name": k.name(), "label": k.label(), "description": k.description() }))
-        .collect();
-    serde_json::Value::Array(events).to_string()
+/// The webhook form's choices and caps; returns a `Catalog` as JSON text.
+#[wasm_bindgen]
+pub fn catalog() -> String {
+    let policy = RetryPolicy::default();
+    let method_note = |m: Method| match m {
+        Method::Get => "No body: the payload travels in the query string (?event=…&payload=…).",
+        _ => "The payload is the JSON body.",
+    };
+    to_json(&Catalog {
+        events: EventKind::ALL
+            .iter()
+            .map(|k| Choice { value: *k, label: k.label().into(), description: k.description().into() })
+            .collect(),
+        methods: [Method::Post, Method::Get, Method::Put, Method::Patch]
+            .into_iter()
+            .map(|m| Choice { value: m, label: m.as_str().into(), description: method_note(m).into() })
+            .collect(),
+        retry_modes: [RetryMode::Persistent, RetryMode::Quick]
+            .into_iter()
+            .map(|m| Choice { value: m, label: policy.label(m), description: policy.describe(m) })
+            .collect(),
+        hints: [(
+            "headers".to_string(),
+            "For authentication, e.g. {\"Authorization\": \"Bearer YOUR_TOKEN\"}. Leave empty for Slack, Zapier and IFTTT."
+                .to_string(),
+        )]
+        .into_iter()
+        .collect(),
+        max_webhooks: MAX_WEBHOOKS,
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
 /// The shipped build's policies; the end-to-end test build (feature `e2e`) lets campaigns wait as

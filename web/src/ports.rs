@@ -4,9 +4,12 @@
 use crate::chrome;
 use autochat_core::campaign::SitePicks;
 use autochat_core::ports::{ChatPage, Clock, Http, Random, Runtime, Storage, Task};
+use autochat_core::protocol::content::{ContentRequest, SendOutcome};
+use autochat_core::protocol::Changed;
 use autochat_core::values::http::{HttpOutcome, HttpRequest};
 use autochat_core::values::time::Millis;
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Reflect};
+use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect, Response, ResponseType};
@@ -18,7 +21,10 @@ pub const OUTBOX_ALARM: &str = "autochat.outbox";
 const SESSION_MARK: &str = "autochat.sessionStarted";
 
 /// The ports as the extension's service worker provides them.
-pub struct BrowserPorts;
+pub struct BrowserPorts {
+    /// Called with a [`Changed`] notice (JSON text) for the open pages.
+    pub on_change: Option<js_sys::Function>,
+}
 
 impl Http for BrowserPorts {
     async fn send(&self, request: HttpRequest) -> HttpOutcome {
@@ -142,27 +148,44 @@ impl Clock for BrowserPorts {
 impl ChatPage for BrowserPorts {
     async fn send_in_tab(&self, tab_id: u32, text: &str, picks: &SitePicks) -> Result<(), String> {
         let unreachable = |e: JsValue| format!("AutoChat could not reach the chat tab: {}", error_message(&e));
-        let injection = json_value(&serde_json::json!({ "target": { "tabId": tab_id }, "files": [CONTENT_SCRIPT] }))?;
+        let injection = json_value(&Injection { target: InjectionTarget { tab_id }, files: [CONTENT_SCRIPT] })?;
         JsFuture::from(chrome::execute_script(&injection).map_err(unreachable)?).await.map_err(unreachable)?;
-        let message = json_value(&serde_json::json!({ "autochat": "send", "text": text, "picks": picks }))?;
+        let message = json_value(&ContentRequest::Send { text: text.to_string(), picks: picks.clone() })?;
         let reply = JsFuture::from(chrome::tabs_send_message(tab_id, &message).map_err(unreachable)?)
             .await
             .map_err(unreachable)?;
-        if Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true) {
-            return Ok(());
-        }
-        Err(Reflect::get(&reply, &"error".into())
+        let outcome = js_sys::JSON::stringify(&reply)
             .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_else(|| "The chat page did not confirm the message.".into()))
+            .and_then(|text| text.as_string())
+            .and_then(|text| serde_json::from_str::<SendOutcome>(&text).ok());
+        match outcome {
+            Some(SendOutcome { ok: true, .. }) => Ok(()),
+            Some(SendOutcome { error: Some(error), .. }) => Err(error),
+            _ => Err("The chat page did not confirm the message.".into()),
+        }
     }
 }
 
-/// The page-side script the worker injects into the campaign's tab.
-const CONTENT_SCRIPT: &str = "content/chat.js";
+/// The page-side script the worker injects into the campaign's tab (absolute: Firefox resolves a
+/// relative path against the calling page).
+const CONTENT_SCRIPT: &str = "/content/chat.js";
 
-fn json_value(value: &serde_json::Value) -> Result<JsValue, String> {
-    js_sys::JSON::parse(&value.to_string()).map_err(|e| error_message(&e))
+/// `chrome.scripting.executeScript`'s argument.
+#[derive(serde::Serialize)]
+struct Injection {
+    target: InjectionTarget,
+    files: [&'static str; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InjectionTarget {
+    tab_id: u32,
+}
+
+fn json_value<T: serde::Serialize>(value: &T) -> Result<JsValue, String> {
+    let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
+    js_sys::JSON::parse(&text).map_err(|e| error_message(&e))
 }
 
 impl Random for BrowserPorts {
@@ -178,12 +201,8 @@ impl Runtime for BrowserPorts {
         wasm_bindgen_futures::spawn_local(task);
     }
 
-    async fn sleep(&self, ms: u64) {
-        let delay = i32::try_from(ms).unwrap_or(i32::MAX);
-        let promise = Promise::new(&mut |resolve, _| {
-            let _ = chrome::set_timeout(&resolve, delay);
-        });
-        let _ = JsFuture::from(promise).await;
+    async fn sleep(&self, duration: Duration) {
+        gloo_timers::future::sleep(duration).await;
     }
 
     fn online(&self) -> bool {
@@ -201,5 +220,18 @@ impl Runtime for BrowserPorts {
             }
             None => chrome::alarms_clear(OUTBOX_ALARM).map(drop),
         };
+    }
+
+    fn notify(&self, changed: &Changed) {
+        if let (Some(callback), Ok(text)) = (&self.on_change, serde_json::to_string(changed)) {
+            let _ = callback.call1(&JsValue::NULL, &JsValue::from_str(&text));
+        }
+    }
+
+    fn memory_bytes(&self) -> Option<u64> {
+        #[cfg(target_arch = "wasm32")]
+        return Some(core::arch::wasm32::memory_size(0) as u64 * 65_536);
+        #[cfg(not(target_arch = "wasm32"))]
+        None
     }
 }

@@ -42,6 +42,7 @@ impl CampaignPolicy {
 
 /// The order messages are sent in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Order {
     /// A random message each time, never the same one twice in a row.
@@ -81,6 +82,7 @@ impl Default for CampaignConfig {
 
 /// What the form sends: the messages as one text, one per line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CampaignDraft {
     /// The messages, one per line; blank lines are ignored.

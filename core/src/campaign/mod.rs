@@ -7,6 +7,7 @@
 pub mod config;
 
 use crate::rules::event::{CampaignStats, Event};
+use crate::rules::url_check::web_origin;
 use crate::values::time::Millis;
 use config::{CampaignConfig, Order};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ pub const REPORTED_MESSAGE_CHARS: usize = 1_000;
 
 /// Where the campaign stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Status {
     /// Never started.
@@ -34,6 +36,7 @@ pub enum Status {
 
 /// The tab a campaign sends in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Target {
     /// The browser's tab id.
@@ -46,6 +49,7 @@ pub struct Target {
 
 /// The elements a user picked on a site when detection was not enough (CSS selectors).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct SitePicks {
     /// The message input.
@@ -131,24 +135,31 @@ impl Campaign {
         self.limit_reached_day == Some(m.day)
     }
 
-    /// Start: sends the first message now.
-    pub fn start(&mut self, target: Target, m: Moment) -> Result<Vec<Event>, Refusal> {
+    /// Whether Start is possible at `m`, as far as the campaign's state and today's count go (the
+    /// messages are checked on Start itself: the popup saves its form first).
+    pub fn start_check(&self, m: Moment) -> Result<(), Refusal> {
         match self.status {
             Status::Running | Status::Paused => {
                 return Err(Refusal("A campaign is already under way; stop it before starting another.".into()))
             }
             Status::Idle | Status::Stopped => {}
         }
-        if self.config.messages.is_empty() {
-            return Err(Refusal("Write at least one message and save the campaign first.".into()));
-        }
-        self.roll_day(m);
-        if self.limit_reached_today(m) || self.messages_sent_today >= self.config.daily_limit {
+        if self.limit_reached_today(m) || self.sent_today(m) >= self.config.daily_limit {
             return Err(Refusal(format!(
                 "Today's limit of {} messages is reached; the campaign can start again tomorrow.",
                 self.config.daily_limit
             )));
         }
+        Ok(())
+    }
+
+    /// Start: sends the first message now.
+    pub fn start(&mut self, target: Target, m: Moment) -> Result<Vec<Event>, Refusal> {
+        self.start_check(m)?;
+        if self.config.messages.is_empty() {
+            return Err(Refusal("Write at least one message and save the campaign first.".into()));
+        }
+        self.roll_day(m);
         self.status = Status::Running;
         self.target = Some(target);
         self.next_send_at = Some(m.now);
@@ -193,11 +204,6 @@ impl Campaign {
         self.next_send_at = None;
         self.reason = Some(reason.to_string());
         Ok(vec![Event::CampaignStopped { stats: self.stats() }])
-    }
-
-    /// Whether a message is due.
-    pub fn due(&self, now: Millis) -> bool {
-        self.status == Status::Running && self.next_send_at.is_some_and(|at| at <= now)
     }
 
     /// Picks the next message (advancing the order) and returns it with its index. `random` is in
@@ -286,11 +292,11 @@ impl Campaign {
     /// same site (chat apps change their URL as you switch conversations) does not.
     pub fn tab_navigated(&mut self, tab_id: u32, url: &str, m: Moment) -> Vec<Event> {
         let Some(target) = self.target.as_ref().filter(|t| t.tab_id == tab_id) else { return Vec::new() };
-        if origin_of(url) == origin_of(&target.url) {
+        if web_origin(url) == web_origin(&target.url) {
             return Vec::new();
         }
         let reason =
-            format!("The chat tab left {} for another site.", origin_of(&target.url).unwrap_or("the chat page"));
+            format!("The chat tab left {} for another site.", web_origin(&target.url).unwrap_or("the chat page"));
         self.stop(&reason, m).unwrap_or_default()
     }
 
@@ -303,6 +309,7 @@ impl Campaign {
 
 /// A browser tab as the popup sees it (`chrome.tabs.query`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TabInfo {
     /// The tab's id.
@@ -325,7 +332,7 @@ pub struct TabInfo {
 /// page, else (the popup itself is open in a tab) the most recently active web page. `self_tab`
 /// is the popup's own tab, if it has one. Tabs whose URL is hidden from the extension are skipped.
 pub fn choose_target(tabs: &[TabInfo], self_tab: Option<u32>) -> Option<TabInfo> {
-    let web = |t: &&TabInfo| Some(t.id) != self_tab && t.url.as_deref().and_then(origin_of).is_some();
+    let web = |t: &&TabInfo| Some(t.id) != self_tab && t.url.as_deref().and_then(web_origin).is_some();
     tabs.iter()
         .filter(web)
         .find(|t| t.active)
@@ -335,13 +342,6 @@ pub fn choose_target(tabs: &[TabInfo], self_tab: Option<u32>) -> Option<TabInfo>
                 .max_by(|a, b| a.last_accessed.unwrap_or(0.0).total_cmp(&b.last_accessed.unwrap_or(0.0)))
         })
         .cloned()
-}
-
-/// `scheme://host[:port]` of an http(s) URL.
-pub fn origin_of(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    Some(&url[..url.len() - rest.len() + end])
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub const RESPONSE_SNIPPET_BYTES: usize = 1024;
 
 /// What became of a delivery after an attempt (or without one, when discarded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     /// The endpoint accepted it.

@@ -1,14 +1,23 @@
-//! The campaign inside the engine: commands, the send loop, and the events it emits.
+//! The campaign inside the engine: its commands, the send loop, and the events it emits.
 
+use super::state::When;
 use super::Engine;
-use crate::campaign::config::{validate_campaign, CampaignDraft, Order};
-use crate::campaign::{origin_of, Campaign, Moment, Refusal, SitePicks, Status, Target};
+use crate::campaign::config::{validate_campaign, CampaignDraft};
+use crate::campaign::{Campaign, Moment, Refusal, SitePicks, Status, Target};
 use crate::ports::Ports;
+use crate::protocol::commands::PageRef;
+use crate::protocol::views::{CampaignLimits, CampaignSettings, CampaignView, Permission};
 use crate::rules::event::Event;
-use crate::values::time::{describe_wait, Millis};
+use crate::rules::url_check::web_origin;
+use crate::values::time::Millis;
 use crate::Error;
-use serde_json::{json, Value};
 use std::rc::Rc;
+use std::time::Duration;
+
+/// Why Start cannot be pressed when the popup found no page to act on.
+const NO_PAGE: &str = "Open the chat page in this window, then click the AutoChat icon.";
+/// Why Start cannot be pressed on a page that is not a web page.
+const NOT_A_WEB_PAGE: &str = "AutoChat can only send on web pages (http:// or https://). Open the chat page first.";
 
 impl<P: Ports> Engine<P> {
     /// Now, with the user's local day.
@@ -29,14 +38,17 @@ impl<P: Ports> Engine<P> {
     pub(super) async fn transition(
         self: &Rc<Self>,
         change: impl FnOnce(&mut Campaign, Moment) -> Result<Vec<Event>, Refusal>,
-    ) -> Result<Value, Error> {
+    ) -> Result<CampaignView, Error> {
         let m = self.moment();
         let events = {
             let mut s = self.state.borrow_mut();
-            let events = change(&mut s.campaign, m).map_err(|r| Error::Refused(r.0))?;
             // Every transition that changes the campaign causes an event; no event, no change
-            // (most tab updates concern other tabs).
-            s.dirty.campaign |= !events.is_empty();
+            // (most tab updates concern other tabs), so only then is it marked for storage.
+            let mut scratch = s.campaign().clone();
+            let events = change(&mut scratch, m).map_err(|r| Error::Refused(r.0))?;
+            if !events.is_empty() {
+                *s.campaign_mut(When::Now) = scratch;
+            }
             events
         };
         if !events.is_empty() {
@@ -44,58 +56,47 @@ impl<P: Ports> Engine<P> {
             self.emit_all(events).await?;
             self.kick();
         }
-        Ok(self.campaign_view())
+        Ok(self.campaign_view(None))
     }
 
     /// Saves the campaign's settings (allowed while it runs: the next message uses them).
-    pub(super) async fn save_campaign(self: &Rc<Self>, draft: &CampaignDraft) -> Result<Value, Error> {
-        let config = validate_campaign(draft, &self.campaign_policy).map_err(Error::Invalid)?;
-        {
-            let mut s = self.state.borrow_mut();
-            s.campaign.config = config;
-            s.dirty.campaign = true;
-        }
+    pub(super) async fn save_campaign(self: &Rc<Self>, draft: &CampaignDraft) -> Result<CampaignView, Error> {
+        let config = validate_campaign(draft, &self.policies.campaign).map_err(Error::Invalid)?;
+        self.state.borrow_mut().campaign_mut(When::Now).config = config;
         self.flush().await?;
         self.kick();
-        Ok(self.campaign_view())
+        Ok(self.campaign_view(None))
     }
 
     /// Starts the campaign in a tab.
-    pub(super) async fn start_campaign(self: &Rc<Self>, target: Target) -> Result<Value, Error> {
-        if origin_of(&target.url).is_none() {
-            return Err(Error::Refused(
-                "AutoChat can only send on web pages (http:// or https://). Open the chat page first.".into(),
-            ));
+    pub(super) async fn start_campaign(self: &Rc<Self>, target: Target) -> Result<CampaignView, Error> {
+        if web_origin(&target.url).is_none() {
+            return Err(Error::Refused(NOT_A_WEB_PAGE.into()));
         }
         self.transition(|c, m| c.start(target, m)).await
     }
 
     /// Remembers the elements a user picked on a site.
-    pub(super) async fn save_picks(self: &Rc<Self>, origin: String, picks: SitePicks) -> Result<Value, Error> {
+    pub(super) async fn save_picks(self: &Rc<Self>, origin: String, picks: SitePicks) -> Result<CampaignView, Error> {
         {
             let mut s = self.state.borrow_mut();
-            let entry = s.campaign.sites.entry(origin).or_default();
+            let entry = s.campaign_mut(When::Now).sites.entry(origin).or_default();
             if picks.input.is_some() {
                 entry.input = picks.input;
             }
             if picks.button.is_some() {
                 entry.button = picks.button;
             }
-            s.dirty.campaign = true;
         }
         self.flush().await?;
-        Ok(self.campaign_view())
+        Ok(self.campaign_view(None))
     }
 
     /// Forgets what was picked on a site, so detection is used again.
-    pub(super) async fn clear_picks(self: &Rc<Self>, origin: &str) -> Result<Value, Error> {
-        {
-            let mut s = self.state.borrow_mut();
-            s.campaign.sites.remove(origin);
-            s.dirty.campaign = true;
-        }
+    pub(super) async fn clear_picks(self: &Rc<Self>, origin: &str) -> Result<CampaignView, Error> {
+        self.state.borrow_mut().campaign_mut(When::Now).sites.remove(origin);
         self.flush().await?;
-        Ok(self.campaign_view())
+        Ok(self.campaign_view(None))
     }
 
     /// Sends the due message: picks it, stores the next time first (so a worker stopped mid-send
@@ -104,14 +105,12 @@ impl<P: Ports> Engine<P> {
         let random = self.ports.unit();
         let m = self.moment();
         let prepared = {
-            let mut guard = self.state.borrow_mut();
-            let s = &mut *guard;
-            let c = &mut s.campaign;
-            let tab = c.target.as_ref().map(|t| (t.tab_id, origin_of(&t.url).unwrap_or_default().to_string()));
+            let mut s = self.state.borrow_mut();
+            let c = s.campaign_mut(When::Now);
+            let tab = c.target.as_ref().map(|t| (t.tab_id, web_origin(&t.url).unwrap_or_default().to_string()));
             match (tab, c.next_message(random)) {
                 (Some((tab_id, origin)), Some((_, text))) => {
                     c.next_send_at = Some(m.now.plus(c.config.min_interval_ms));
-                    s.dirty.campaign = true;
                     Some((tab_id, text, c.sites.get(&origin).cloned().unwrap_or_default()))
                 }
                 _ => None,
@@ -128,10 +127,10 @@ impl<P: Ports> Engine<P> {
         let events = {
             let mut s = self.state.borrow_mut();
             s.sending = false;
-            s.dirty.campaign = true;
+            let c = s.campaign_mut(When::Now);
             match result {
-                Ok(()) => s.campaign.sent(&text, m, random),
-                Err(error) => s.campaign.failed(&error, m),
+                Ok(()) => c.sent(&text, m, random),
+                Err(error) => c.failed(&error, m),
             }
         };
         let _ = self.emit_all(events).await;
@@ -139,40 +138,62 @@ impl<P: Ports> Engine<P> {
         self.kick();
     }
 
-    /// What the popup shows.
-    pub(super) fn campaign_view(&self) -> Value {
+    /// What the popup shows; `page` is the page it would start a campaign on.
+    pub(super) fn campaign_view(&self, page: Option<&PageRef>) -> CampaignView {
         let m = self.moment();
         let s = self.state.borrow();
-        let c = &s.campaign;
+        let c = s.campaign();
         let config = &c.config;
-        json!({
-            "status": c.status,
-            "reason": c.reason,
-            "target": c.target,
-            "nextSendAt": c.next_send_at.filter(|_| c.status == Status::Running).map(|t| t.to_rfc3339()),
-            "nextSendIn": c.next_send_at.filter(|_| c.status == Status::Running).map(|t| describe_wait(t, m.now)),
-            "messagesSentToday": c.sent_today(m),
-            "totalMessagesSent": c.total_messages_sent,
-            "dailyLimit": config.daily_limit,
-            "limitReachedToday": c.limit_reached_today(m),
-            "config": {
-                "messages": config.messages.join("\n"),
-                "order": match config.order { Order::Random => "random", Order::Sequential => "sequential" },
-                "minIntervalSeconds": config.min_interval_ms as f64 / 1000.0,
-                "maxIntervalSeconds": config.max_interval_ms as f64 / 1000.0,
-                "dailyLimit": config.daily_limit,
+        let policy = &self.policies.campaign;
+        let running = c.status == Status::Running;
+        let start = match page {
+            None => Err(NO_PAGE.to_string()),
+            Some(p) if web_origin(&p.url).is_none() => Err(NOT_A_WEB_PAGE.to_string()),
+            Some(_) => c.start_check(m).map_err(|r| r.0),
+        };
+        CampaignView {
+            status: c.status,
+            reason: c.reason.clone(),
+            target: c.target.clone(),
+            next_send_at: c.next_send_at.filter(|_| running && !s.sending).map(|t| t.to_rfc3339()),
+            messages_sent_today: c.sent_today(m),
+            total_messages_sent: c.total_messages_sent,
+            daily_limit: config.daily_limit,
+            limit_reached_today: c.limit_reached_today(m),
+            start: Permission::from_check(start),
+            config: CampaignSettings {
+                messages: config.messages.join("\n"),
+                order: config.order,
+                min_interval_seconds: seconds(config.min_interval_ms),
+                max_interval_seconds: seconds(config.max_interval_ms),
+                daily_limit: config.daily_limit,
             },
-            "sites": c.sites,
-        })
+            limits: CampaignLimits {
+                min_interval_seconds: duration_seconds(policy.min_interval),
+                max_interval_seconds: duration_seconds(policy.max_interval),
+                max_daily_limit: policy.max_daily_limit,
+                max_messages: policy.max_messages,
+                max_message_chars: policy.max_message_chars,
+            },
+            sites: c.sites.clone(),
+        }
     }
 
     /// When the campaign's next message is due, while it runs and nothing is being sent.
     pub(super) fn campaign_due_at(&self) -> Option<Millis> {
         let s = self.state.borrow();
-        if s.sending || s.campaign.status != Status::Running {
+        if s.sending || s.campaign().status != Status::Running {
             None
         } else {
-            s.campaign.next_send_at
+            s.campaign().next_send_at
         }
     }
+}
+
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+fn duration_seconds(d: Duration) -> f64 {
+    d.as_millis() as f64 / 1000.0
 }

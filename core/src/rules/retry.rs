@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// How far a webhook's deliveries keep trying, chosen per webhook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum RetryMode {
     /// The quick attempts, then the long schedule, so an endpoint that is down for hours still
@@ -88,6 +89,63 @@ impl RetryPolicy {
             .filter_map(|n| self.delay_before_retry(mode, n))
             .map(|d| d + d * self.jitter_permille / 1000)
             .sum()
+    }
+}
+
+impl RetryPolicy {
+    /// The retry choice as a select offers it, e.g. "Keep retrying for up to 32 hours".
+    pub fn label(&self, mode: RetryMode) -> String {
+        match mode {
+            RetryMode::Persistent => {
+                format!("Keep retrying for up to {} (recommended)", span(self.horizon_ms(mode)))
+            }
+            RetryMode::Quick => format!(
+                "Quick only: {} attempts within {}",
+                self.max_attempts(mode),
+                span(self.quick_delays_ms.iter().sum())
+            ),
+        }
+    }
+
+    /// The schedule in words, from the policy's own data.
+    pub fn describe(&self, mode: RetryMode) -> String {
+        let quick = list(&self.quick_delays_ms.iter().map(|d| span(*d)).collect::<Vec<_>>());
+        let mut text = format!("When the endpoint is down, AutoChat retries after {quick}");
+        if mode == RetryMode::Persistent && !self.long_delays_ms.is_empty() {
+            let long = list(&self.long_delays_ms.iter().map(|d| span(*d)).collect::<Vec<_>>());
+            text.push_str(&format!(", then after {long}"));
+        }
+        text.push_str(&format!(
+            ": {} attempts in all, each aborted after {}.",
+            self.max_attempts(mode),
+            span(self.timeout_ms)
+        ));
+        text
+    }
+}
+
+/// A span in the largest whole unit that fits: "2 s", "15 min", "8 h", "32 hours" for long totals.
+fn span(ms: u64) -> String {
+    let secs = ms / SECOND;
+    if ms >= HOUR && ms % HOUR == 0 {
+        format!("{} h", ms / HOUR)
+    } else if ms >= 2 * HOUR {
+        format!("{} hours", (ms + HOUR / 2) / HOUR)
+    } else if ms >= MINUTE && ms % MINUTE == 0 {
+        format!("{} min", ms / MINUTE)
+    } else if secs == 1 {
+        "1 second".into()
+    } else {
+        format!("{secs} seconds")
+    }
+}
+
+/// "a, b and c".
+fn list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -195,6 +253,20 @@ fn describe_network_error(detail: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schedule_is_described_from_its_data() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.label(RetryMode::Persistent), "Keep retrying for up to 35 hours (recommended)");
+        assert_eq!(p.label(RetryMode::Quick), "Quick only: 3 attempts within 3 seconds");
+        assert_eq!(
+            p.describe(RetryMode::Quick),
+            "When the endpoint is down, AutoChat retries after 1 second and 2 seconds: 3 attempts in all, each aborted after 10 seconds."
+        );
+        assert!(p
+            .describe(RetryMode::Persistent)
+            .contains(", then after 1 min, 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h and 8 h: 13 attempts"));
+    }
 
     const NOW: Millis = Millis(1_000_000);
 

@@ -80,6 +80,20 @@ pub fn check_url(input: &str) -> Result<CheckedUrl, String> {
     Ok(CheckedUrl { url: url.to_string(), scheme, host, port })
 }
 
+/// The origin (`scheme://host[:port]`, as written) of a web page's URL: http(s) only, with a
+/// host. Pages the campaign works on are checked with this, not with the stricter webhook rules
+/// (a chat page's URL may be long or carry a login in its path).
+pub fn web_origin(url: &str) -> Option<&str> {
+    let (_, rest) = split_scheme(url).ok()?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest.get(..authority_end)?;
+    let (host, _) = split_port(authority).ok()?;
+    if host.is_empty() || authority.contains('@') {
+        return None;
+    }
+    url.get(..url.len() - rest.len() + authority_end)
+}
+
 fn split_scheme(url: &str) -> Result<(Scheme, &str), String> {
     let full_url_hint = "Enter a full URL starting with https://, e.g. https://hooks.slack.com/services/…";
     let Some(colon) = url.find(':') else {
@@ -212,6 +226,16 @@ mod tests {
         }
         let long = format!("https://example.com/{}", "a".repeat(MAX_URL_LEN));
         assert!(check_url(&long).expect_err("too long").contains("too long"));
+    }
+
+    #[test]
+    fn web_origins_are_scheme_host_and_port_of_http_pages_only() {
+        assert_eq!(web_origin("https://chat.example.com:8443/a?b#c"), Some("https://chat.example.com:8443"));
+        assert_eq!(web_origin("http://127.0.0.1:5000"), Some("http://127.0.0.1:5000"));
+        assert_eq!(web_origin("HTTPS://Chat.Example.com/x"), Some("HTTPS://Chat.Example.com"));
+        for not_web in ["chrome://newtab", "about:blank", "file:///tmp/a.html", "https://", "https://u@h/", ""] {
+            assert_eq!(web_origin(not_web), None, "{not_web}");
+        }
     }
 
     #[test]

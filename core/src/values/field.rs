@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A message about one field of the form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldMessage {
     /// The form field: `name`, `url`, `method`, `events`, `headers` or `retryMode`.
     pub field: String,

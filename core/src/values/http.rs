@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The HTTP methods a webhook can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// The usual choice; the envelope is the body.

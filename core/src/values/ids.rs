@@ -5,12 +5,14 @@ use std::fmt;
 
 /// A webhook's identifier: `wh_` and 16 lowercase hex digits. Stable for the webhook's life.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct WebhookId(pub String);
 
 /// A delivery's identifier: `msg_` and 24 lowercase hex digits. Sent as the `webhook-id` header on
 /// every attempt of one delivery, so a receiver can drop duplicates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct DeliveryId(pub String);
 

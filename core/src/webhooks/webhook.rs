@@ -51,6 +51,7 @@ impl Webhook {
 
 /// What the add and edit forms send: loosely typed, so every mistake becomes a message on its field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct WebhookDraft {
     /// Display name.
@@ -62,6 +63,7 @@ pub struct WebhookDraft {
     /// Event names.
     pub events: Vec<String>,
     /// A JSON object of header names to values, or null.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string> | null"))]
     pub headers: serde_json::Value,
     /// Whether the webhook is enabled; absent means enabled for a new webhook, unchanged for an edit.
     pub enabled: Option<bool>,

@@ -1,0 +1,141 @@
+//! One method per command. [`Engine::handle`] routes a command to its method and encodes the
+//! typed reply; the compiler checks each reply against the command's declared type.
+
+use super::state::When;
+use super::Engine;
+use crate::campaign::{SitePicks, Target};
+use crate::ports::Ports;
+use crate::protocol::commands::*;
+use crate::protocol::views::{Deleted, GlobalSwitch, ListView, SavedWebhook, Validation, WebhookView};
+use crate::protocol::{parse_command, reply, Command};
+use crate::rules::event::Event;
+use crate::values::ids::WebhookId;
+use crate::webhooks::webhook::{validate_draft, WebhookDraft};
+use crate::Error;
+use std::rc::Rc;
+
+impl<P: Ports> Engine<P> {
+    /// Answers one command given as JSON text, with the reply as JSON text.
+    pub async fn handle_json(self: &Rc<Self>, text: &str) -> String {
+        match parse_command(text) {
+            Ok(command) => self.handle(command).await,
+            Err(e) => crate::protocol::error_reply(&e),
+        }
+    }
+
+    /// Answers one command with its reply as JSON text.
+    pub async fn handle(self: &Rc<Self>, command: Command) -> String {
+        match command {
+            Command::ListWebhooks(_) => reply::<ListWebhooks>(Ok(self.list_view())),
+            Command::GetWebhook(c) => reply::<GetWebhook>(self.webhook_view(&c.id)),
+            Command::AddWebhook(c) => reply::<AddWebhook>(self.add_webhook(&c.webhook).await),
+            Command::UpdateWebhook(c) => reply::<UpdateWebhook>(self.update_webhook(&c.id, &c.webhook).await),
+            Command::DeleteWebhook(c) => reply::<DeleteWebhook>(self.delete_webhook(&c.id).await),
+            Command::SetWebhookEnabled(c) => {
+                reply::<SetWebhookEnabled>(self.set_webhook_enabled(&c.id, c.enabled).await)
+            }
+            Command::SetWebhooksEnabled(c) => reply::<SetWebhooksEnabled>(self.set_webhooks_enabled(c.enabled).await),
+            Command::ClearStats(c) => reply::<ClearStats>(self.clear_stats(c.id.as_ref()).await),
+            Command::TestWebhook(c) => reply::<TestWebhook>(self.test(&c.id).await),
+            Command::Emit(c) => {
+                let result = match Event::from_parts(&c.event, c.data) {
+                    Ok(event) => self.emit(&event).await,
+                    Err(e) => Err(Error::BadCommand(format!("the event is not valid: {e}"))),
+                };
+                reply::<Emit>(result)
+            }
+            Command::ValidateWebhook(c) => reply::<ValidateWebhook>(
+                validate_draft(&c.webhook)
+                    .map(|valid| Validation { valid: true, warnings: valid.warnings })
+                    .map_err(Error::Invalid),
+            ),
+            Command::GetHistory(c) => reply::<GetHistory>(self.history_view(&c.webhook_id)),
+            Command::DiscardDeliveries(c) => {
+                reply::<DiscardDeliveries>(self.discard(&c.webhook_id, c.delivery_id.as_ref()).await)
+            }
+            Command::Redeliver(c) => reply::<Redeliver>(self.redeliver(&c.webhook_id, &c.delivery_id).await),
+            Command::GetStatus(_) => reply::<GetStatus>(Ok(self.status_view())),
+            Command::GetCampaign(c) => reply::<GetCampaign>(Ok(self.campaign_view(c.page.as_ref()))),
+            Command::SaveCampaign(c) => reply::<SaveCampaign>(self.save_campaign(&c.campaign).await),
+            Command::StartCampaign(c) => reply::<StartCampaign>(
+                self.start_campaign(Target { tab_id: c.tab_id, url: c.url, title: c.title }).await,
+            ),
+            Command::PauseCampaign(_) => reply::<PauseCampaign>(self.transition(|c, m| c.pause(None, m)).await),
+            Command::ResumeCampaign(_) => reply::<ResumeCampaign>(self.transition(|c, m| c.resume(m)).await),
+            Command::StopCampaign(_) => {
+                reply::<StopCampaign>(self.transition(|c, m| c.stop("Stopped by you.", m)).await)
+            }
+            Command::SavePicks(c) => {
+                reply::<SavePicks>(self.save_picks(c.origin, SitePicks { input: c.input, button: c.button }).await)
+            }
+            Command::ClearPicks(c) => reply::<ClearPicks>(self.clear_picks(&c.origin).await),
+            Command::TabClosed(c) => {
+                reply::<TabClosed>(self.transition(|camp, m| Ok(camp.tab_closed(c.tab_id, m))).await)
+            }
+            Command::TabNavigated(c) => {
+                reply::<TabNavigated>(self.transition(|camp, m| Ok(camp.tab_navigated(c.tab_id, &c.url, m))).await)
+            }
+        }
+    }
+
+    async fn add_webhook(self: &Rc<Self>, draft: &WebhookDraft) -> Result<SavedWebhook, Error> {
+        let valid = validate_draft(draft).map_err(Error::Invalid)?;
+        let warnings = valid.warnings.clone();
+        let id = WebhookId::from_random(self.random_bytes());
+        let now = self.ports.now();
+        {
+            let mut s = self.state.borrow_mut();
+            s.registry_mut(When::Now).add(valid, id.clone(), now)?;
+            s.history_mut(&id, When::Now);
+        }
+        self.flush().await?;
+        Ok(SavedWebhook { webhook: self.webhook_view(&id)?, warnings })
+    }
+
+    async fn update_webhook(self: &Rc<Self>, id: &WebhookId, draft: &WebhookDraft) -> Result<SavedWebhook, Error> {
+        let valid = validate_draft(draft).map_err(Error::Invalid)?;
+        let warnings = valid.warnings.clone();
+        self.state.borrow().registry().get(id)?;
+        self.state.borrow_mut().registry_mut(When::Now).update(id, valid)?;
+        self.flush().await?;
+        self.kick();
+        Ok(SavedWebhook { webhook: self.webhook_view(id)?, warnings })
+    }
+
+    async fn delete_webhook(self: &Rc<Self>, id: &WebhookId) -> Result<Deleted, Error> {
+        self.state.borrow().registry().get(id)?;
+        let dropped = {
+            let mut s = self.state.borrow_mut();
+            s.registry_mut(When::Now).delete(id)?;
+            s.remove_history(id);
+            s.remove_deliveries_of(id).len()
+        };
+        self.flush().await?;
+        self.kick();
+        Ok(Deleted { deleted: id.clone(), dropped_deliveries: dropped })
+    }
+
+    async fn set_webhook_enabled(self: &Rc<Self>, id: &WebhookId, enabled: bool) -> Result<WebhookView, Error> {
+        self.state.borrow().registry().get(id)?;
+        self.state.borrow_mut().registry_mut(When::Now).set_enabled(id, enabled)?;
+        self.flush().await?;
+        self.kick();
+        self.webhook_view(id)
+    }
+
+    async fn set_webhooks_enabled(self: &Rc<Self>, enabled: bool) -> Result<GlobalSwitch, Error> {
+        self.state.borrow_mut().registry_mut(When::Now).webhooks_enabled = enabled;
+        self.flush().await?;
+        self.kick();
+        Ok(GlobalSwitch { webhooks_enabled: enabled })
+    }
+
+    async fn clear_stats(self: &Rc<Self>, id: Option<&WebhookId>) -> Result<ListView, Error> {
+        if let Some(id) = id {
+            self.state.borrow().registry().get(id)?;
+        }
+        self.state.borrow_mut().registry_mut(When::Now).clear_stats(id)?;
+        self.flush().await?;
+        Ok(self.list_view())
+    }
+}

@@ -1,0 +1,276 @@
+//! Deliveries: from an emitted event to requests and outcomes, plus the manager's Test, Discard
+//! and Redeliver.
+
+use super::state::When;
+use super::Engine;
+use crate::delivery::history::{snippet, Entry, Outcome};
+use crate::delivery::outbox::Delivery;
+use crate::delivery::request::build_request;
+use crate::ports::Ports;
+use crate::protocol::views::{DeliveryRef, Discarded, EmitResult, Redelivered, TestResult};
+use crate::rules::event::{Envelope, Event};
+use crate::rules::retry::{describe_outcome, judge, Verdict};
+use crate::values::http::{HttpOutcome, HttpRequest};
+use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::time::Millis;
+use crate::Error;
+use std::rc::Rc;
+
+/// What a delivery waiting for the network says.
+const OFFLINE: &str = "Offline: waiting for the network to come back (no attempt was used).";
+
+impl<P: Ports> Engine<P> {
+    /// Emits an event: one delivery per subscribed, enabled webhook, stored before any is sent.
+    pub(super) async fn emit(self: &Rc<Self>, event: &Event) -> Result<EmitResult, Error> {
+        let now = self.ports.now();
+        let envelope = Envelope::new(event, now, &self.version);
+        let body = envelope.to_json();
+        let (queued, dropped) = {
+            let mut s = self.state.borrow_mut();
+            let (mut queued, mut dropped) = (Vec::new(), Vec::new());
+            for webhook_id in s.registry().subscribers(event.kind()) {
+                let id = DeliveryId::from_random(self.random_bytes());
+                let made = DeliveryRef { id: id.clone(), webhook_id: webhook_id.clone() };
+                let delivery = Delivery {
+                    id,
+                    webhook_id,
+                    event: envelope.event.clone(),
+                    body: body.clone(),
+                    created_at: now,
+                    attempts: 0,
+                    next_attempt_at: now,
+                    last_error: None,
+                    seq: 0,
+                };
+                if s.queue(delivery) {
+                    queued.push(made);
+                } else {
+                    dropped.push(made);
+                }
+            }
+            (queued, dropped)
+        };
+        if !queued.is_empty() || !dropped.is_empty() {
+            self.flush_urgent().await?;
+            self.kick();
+        }
+        Ok(EmitResult {
+            event: event.kind(),
+            timestamp: envelope.timestamp,
+            deliveries: queued,
+            dropped_when_full: dropped,
+        })
+    }
+
+    /// Sends the test payload to one webhook, enabled or not, outside the outbox: no retries, and
+    /// the webhook's statistics are untouched.
+    pub(super) async fn test(&self, id: &WebhookId) -> Result<TestResult, Error> {
+        let now = self.ports.now();
+        let delivery = DeliveryId::from_random(self.random_bytes());
+        let timeout = self.policies.retry.timeout_ms;
+        let request = {
+            let s = self.state.borrow();
+            let w = s.registry().get(id)?;
+            let body = Envelope::test(&w.name, now, &self.version).to_json();
+            build_request(w, &delivery, "test", &body, now, timeout)
+        };
+        let outcome = self.ports.send(request).await;
+        let duration_ms = self.ports.now().since(now);
+        let error = describe_outcome(&outcome, timeout);
+        let (status, response) = match outcome {
+            HttpOutcome::Response { status, body, .. } => (Some(status), Some(snippet(&body))),
+            _ => (None, None),
+        };
+        Ok(TestResult { ok: error.is_none(), status, duration_ms, error, response, delivery_id: delivery })
+    }
+
+    /// Removes waiting deliveries of a webhook (one, or all), recording each in its history.
+    pub(super) async fn discard(
+        self: &Rc<Self>,
+        webhook: &WebhookId,
+        only: Option<&DeliveryId>,
+    ) -> Result<Discarded, Error> {
+        let now = self.ports.now();
+        let count = {
+            let mut s = self.state.borrow_mut();
+            s.registry().get(webhook)?;
+            let gone: Vec<Delivery> = match only {
+                Some(id) => s.remove_delivery(webhook, id, When::Now).into_iter().collect(),
+                None => s.remove_deliveries_of(webhook),
+            };
+            let history = s.history_mut(webhook, When::Now);
+            for d in &gone {
+                history.record(Entry {
+                    at: now,
+                    delivery_id: d.id.clone(),
+                    event: d.event.clone(),
+                    attempt: d.attempts,
+                    status: None,
+                    error: Some("Discarded by you before it was delivered.".into()),
+                    duration_ms: 0,
+                    response: None,
+                    outcome: Outcome::Discarded,
+                    body: d.body.clone(),
+                });
+            }
+            gone.len()
+        };
+        self.flush().await?;
+        self.kick();
+        Ok(Discarded { discarded: count })
+    }
+
+    /// Queues a past delivery again, with the same id and payload.
+    pub(super) async fn redeliver(
+        self: &Rc<Self>,
+        webhook: &WebhookId,
+        delivery: &DeliveryId,
+    ) -> Result<Redelivered, Error> {
+        let now = self.ports.now();
+        let enabled = {
+            let mut s = self.state.borrow_mut();
+            s.registry().get(webhook)?;
+            let enabled = s.registry().may_deliver_to(webhook);
+            if let Some(reason) = redeliver_refusal(s.outbox().contains(delivery), false) {
+                return Err(Error::Refused(reason.into()));
+            }
+            let (event, body) = s
+                .history(webhook)
+                .and_then(|h| h.payload(delivery))
+                .map(|(e, b)| (e.to_string(), b.to_string()))
+                .ok_or_else(|| Error::Refused(redeliver_refusal(false, true).unwrap_or_default().into()))?;
+            let queued = s.queue(Delivery {
+                id: delivery.clone(),
+                webhook_id: webhook.clone(),
+                event,
+                body,
+                created_at: now,
+                attempts: 0,
+                next_attempt_at: now,
+                last_error: None,
+                seq: 0,
+            });
+            if !queued {
+                return Err(Error::Refused(
+                    "The outbox is full; wait for waiting deliveries to go out, then try again.".into(),
+                ));
+            }
+            enabled
+        };
+        self.flush().await?;
+        self.kick();
+        Ok(Redelivered { delivery_id: delivery.clone(), waits_for_enable: !enabled })
+    }
+
+    /// Starts every due attempt that may start.
+    pub(super) fn start_due_attempts(self: &Rc<Self>, now: Millis) {
+        let starts: Vec<(WebhookId, DeliveryId, HttpRequest)> = {
+            let mut guard = self.state.borrow_mut();
+            let s = &mut *guard;
+            let due = s.outbox().due(now, |w| s.registry().may_deliver_to(w), &s.in_flight);
+            let mut starts = Vec::with_capacity(due.len());
+            for d in due {
+                let Ok(w) = s.registry().get(&d.webhook_id) else { continue };
+                let request = build_request(w, &d.id, &d.event, &d.body, now, self.policies.retry.timeout_ms);
+                starts.push((w.id.clone(), d.id.clone(), request));
+            }
+            if !starts.is_empty() {
+                s.in_flight.extend(starts.iter().map(|(w, _, _)| w.clone()));
+                s.touch_webhooks();
+            }
+            starts
+        };
+        for (webhook, delivery, request) in starts {
+            let engine = Rc::clone(self);
+            self.ports.spawn(Box::pin(async move { engine.attempt(webhook, delivery, request).await }));
+        }
+    }
+
+    /// One attempt of one delivery: send, judge, record, store, continue.
+    async fn attempt(self: Rc<Self>, webhook: WebhookId, delivery: DeliveryId, request: HttpRequest) {
+        let started = self.ports.now();
+        let outcome = self.ports.send(request).await;
+        let now = self.ports.now();
+        let offline = matches!(outcome, HttpOutcome::NetworkError(_)) && !self.ports.online();
+        let random = self.ports.unit();
+        self.record_outcome(&webhook, &delivery, &outcome, started, now, offline, random);
+        self.flush_soon();
+        self.kick();
+    }
+
+    /// Applies an attempt's outcome to the delivery, the statistics and the history.
+    #[allow(clippy::too_many_arguments)] // one attempt's facts, all needed together
+    fn record_outcome(
+        &self,
+        webhook: &WebhookId,
+        delivery: &DeliveryId,
+        outcome: &HttpOutcome,
+        started: Millis,
+        now: Millis,
+        offline: bool,
+        random: f64,
+    ) {
+        let mut s = self.state.borrow_mut();
+        s.in_flight.remove(webhook);
+        s.touch_webhooks();
+        let mode = s.registry().meta(webhook).retry_mode;
+        let policy = &self.policies.retry;
+        // The delivery is gone if it was discarded, or its webhook deleted, meanwhile.
+        let Some(d) = s.delivery_mut(webhook, delivery, When::Soon) else { return };
+        if offline {
+            d.last_error = Some(OFFLINE.into());
+            return;
+        }
+        d.attempts += 1;
+        let (attempt, event, body) = (d.attempts, d.event.clone(), d.body.clone());
+        let status = match outcome {
+            HttpOutcome::Response { status, .. } => Some(*status),
+            _ => None,
+        };
+        let recorded = match judge(policy, mode, attempt, outcome, now, random) {
+            Verdict::RetryAt(at, reason) => {
+                d.next_attempt_at = at;
+                d.last_error = Some(reason);
+                Outcome::Retrying
+            }
+            Verdict::Delivered => {
+                s.remove_delivery(webhook, delivery, When::Soon);
+                s.registry_mut(When::Soon).record_success(webhook, now);
+                Outcome::Delivered
+            }
+            Verdict::Failed(reason) => {
+                s.remove_delivery(webhook, delivery, When::Soon);
+                s.registry_mut(When::Soon).record_failure(webhook, status, &reason, now);
+                Outcome::Failed
+            }
+        };
+        if s.history(webhook).is_some() {
+            s.history_mut(webhook, When::Soon).record(Entry {
+                at: started,
+                delivery_id: delivery.clone(),
+                event,
+                attempt,
+                status,
+                error: describe_outcome(outcome, policy.timeout_ms),
+                duration_ms: now.since(started),
+                response: match outcome {
+                    HttpOutcome::Response { body, .. } => Some(snippet(body)),
+                    _ => None,
+                },
+                outcome: recorded,
+                body,
+            });
+        }
+    }
+}
+
+/// Why a delivery cannot be redelivered: it still waits, or it left the history.
+pub(super) fn redeliver_refusal(waiting: bool, gone: bool) -> Option<&'static str> {
+    if waiting {
+        Some("This delivery is still waiting to be sent; AutoChat will keep trying it.")
+    } else if gone {
+        Some("That delivery is no longer in the history (only the last 50 attempts are kept).")
+    } else {
+        None
+    }
+}

@@ -1,0 +1,100 @@
+//! Starting from storage: reading every document (refusing a newer schema, backing up what cannot
+//! be read), moving the first release's inline outbox to per-delivery keys, then resuming.
+
+use super::state::State;
+use super::{Engine, Policies};
+use crate::delivery::outbox::{Delivery, Outbox, OutboxDocument};
+use crate::ports::Ports;
+use crate::store::{
+    decode_campaign, decode_history, decode_outbox, decode_registry, history_key, CAMPAIGN_KEY, DELIVERY_KEY_PREFIX,
+    OUTBOX_KEY, REGISTRY_KEY,
+};
+use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::time::Millis;
+use crate::Error;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+impl<P: Ports> Engine<P> {
+    /// Loads the stored state, re-arms the wake-up and resumes pending deliveries.
+    pub async fn start(ports: P, version: impl Into<String>, policies: Policies) -> Result<Rc<Self>, Error> {
+        let now = ports.now();
+        let texts = ports.read(&[REGISTRY_KEY, OUTBOX_KEY, CAMPAIGN_KEY]).await.map_err(Error::Storage)?;
+        let text = |i: usize| texts.get(i).and_then(Option::as_deref);
+        let registry = decode_registry(text(0), now.0)?;
+        let outbox = decode_outbox(text(1), now.0)?;
+        let campaign = decode_campaign(text(2), now.0)?;
+        let mut backups: Vec<(String, String)> =
+            registry.backup.into_iter().chain(outbox.backup).chain(campaign.backup).collect();
+        let (outbox, migrated) = load_outbox(&ports, outbox.value, now).await?;
+
+        let ids: Vec<WebhookId> = registry.value.webhooks.iter().map(|w| w.id.clone()).collect();
+        let keys: Vec<String> = ids.iter().map(history_key).collect();
+        let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let history_texts = ports.read(&key_refs).await.map_err(Error::Storage)?;
+        let mut histories = BTreeMap::new();
+        for ((id, key), text) in ids.into_iter().zip(&keys).zip(&history_texts) {
+            let loaded = decode_history(key, text.as_deref(), now.0)?;
+            backups.extend(loaded.backup);
+            histories.insert(id, loaded.value);
+        }
+        if !backups.is_empty() {
+            ports.write(backups).await.map_err(Error::Storage)?;
+        }
+        let browser_restarted = ports.claim_browser_session().await;
+
+        let mut state = State::loaded(registry.value, outbox, histories, campaign.value);
+        let must_rewrite = !migrated.is_empty();
+        if must_rewrite {
+            state.mark_outbox_for_rewrite(migrated);
+        }
+        let engine = Rc::new(Engine {
+            ports,
+            version: version.into(),
+            policies,
+            state: RefCell::new(state),
+            writer: RefCell::default(),
+            notifier: RefCell::default(),
+        });
+        if must_rewrite {
+            engine.flush().await?;
+        }
+        if browser_restarted {
+            engine.browser_started();
+        } else {
+            engine.kick();
+        }
+        Ok(engine)
+    }
+}
+
+/// Rebuilds the outbox from its document and the deliveries stored under their own keys. Returns
+/// it with the deliveries that were still inline in the document (to be moved to their keys).
+async fn load_outbox<P: Ports>(
+    ports: &P,
+    mut document: OutboxDocument,
+    now: Millis,
+) -> Result<(Outbox, Vec<(WebhookId, DeliveryId)>), Error> {
+    let stored = ports.read_prefix(DELIVERY_KEY_PREFIX).await.map_err(Error::Storage)?;
+    let mut deliveries = std::mem::take(&mut document.deliveries);
+    let migrated = deliveries.iter().map(|d| (d.webhook_id.clone(), d.id.clone())).collect();
+    let (mut kept, mut moved) = (Vec::new(), Vec::new());
+    for (key, text) in stored {
+        // Through a Value, as every document is read: one set of deserialisers in the wasm.
+        let parsed = serde_json::from_str::<serde_json::Value>(&text).and_then(serde_json::from_value::<Delivery>);
+        match parsed {
+            Ok(d) => deliveries.push(d),
+            Err(_) => {
+                // Kept outside the prefix, so it is not read as a delivery again.
+                kept.push((format!("autochat.unreadable.{key}.{}", now.0), text));
+                moved.push(key);
+            }
+        }
+    }
+    if !kept.is_empty() {
+        ports.write(kept).await.map_err(Error::Storage)?;
+        ports.remove(moved).await.map_err(Error::Storage)?;
+    }
+    Ok((Outbox::restore(&document, deliveries), migrated))
+}

@@ -1,0 +1,256 @@
+//! The engine's state, and the only ways to change what is stored.
+//!
+//! The persisted parts (registry, outbox, histories, campaign) are private to this module. Every
+//! accessor that hands out a mutable reference marks, in the same call, what must be written and
+//! what the open pages show ([`Changed`]), so no code path can change stored state and forget to
+//! store it. [`State::take_writes`] turns the marks into one storage operation; a failed one is
+//! [`State::put_back`].
+
+use crate::campaign::Campaign;
+use crate::delivery::history::History;
+use crate::delivery::outbox::{Delivery, Outbox};
+use crate::protocol::Changed;
+use crate::store::{delivery_key, encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY};
+use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::time::Millis;
+use crate::webhooks::registry::Registry;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How soon a change must reach storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum When {
+    /// With the next write: commands and an event's new deliveries, which callers wait for.
+    Now,
+    /// Within the outcome delay: what delivery outcomes change (statistics, history, a finished
+    /// delivery), written together so a burst costs a few writes a second.
+    Soon,
+}
+
+/// What has changed since the last write, by urgency.
+#[derive(Debug, Default)]
+pub(super) struct Dirty {
+    registry: bool,
+    outbox: bool,
+    campaign: bool,
+    histories: BTreeSet<WebhookId>,
+    removed_histories: BTreeSet<WebhookId>,
+    /// Deliveries queued, changed or removed (a removed one is found gone and its key removed).
+    deliveries: BTreeMap<DeliveryId, WebhookId>,
+}
+
+impl Dirty {
+    fn absorb(&mut self, other: Dirty) {
+        self.registry |= other.registry;
+        self.outbox |= other.outbox;
+        self.campaign |= other.campaign;
+        self.histories.extend(other.histories);
+        self.removed_histories.extend(other.removed_histories);
+        self.deliveries.extend(other.deliveries);
+    }
+}
+
+/// One storage operation: entries to write, keys to remove, and the marks they came from.
+pub(super) struct Writes {
+    pub entries: Vec<(String, String)>,
+    pub removals: Vec<String>,
+    pub taken: Dirty,
+}
+
+/// Everything the engine holds.
+#[derive(Default)]
+pub(super) struct State {
+    registry: Registry,
+    outbox: Outbox,
+    histories: BTreeMap<WebhookId, History>,
+    campaign: Campaign,
+    now: Dirty,
+    soon: Dirty,
+    changed: Changed,
+    /// A campaign message is being sent.
+    pub sending: bool,
+    /// Webhooks with a request under way (at most one each).
+    pub in_flight: BTreeSet<WebhookId>,
+    /// The time the in-memory timer is set for.
+    pub timer_at: Option<Millis>,
+    /// The time the alarm is armed for.
+    pub alarm_at: Option<Millis>,
+}
+
+impl State {
+    /// The state as loaded; nothing is marked.
+    pub fn loaded(
+        registry: Registry,
+        outbox: Outbox,
+        histories: BTreeMap<WebhookId, History>,
+        campaign: Campaign,
+    ) -> State {
+        State { registry, outbox, histories, campaign, ..State::default() }
+    }
+
+    fn marks(&mut self, when: When) -> &mut Dirty {
+        match when {
+            When::Now => &mut self.now,
+            When::Soon => &mut self.soon,
+        }
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The registry, to change; marked for storage and for the pages.
+    pub fn registry_mut(&mut self, when: When) -> &mut Registry {
+        self.marks(when).registry = true;
+        self.changed.webhooks = true;
+        &mut self.registry
+    }
+
+    /// The campaign.
+    pub fn campaign(&self) -> &Campaign {
+        &self.campaign
+    }
+
+    /// The campaign, to change; marked for storage and for the pages.
+    pub fn campaign_mut(&mut self, when: When) -> &mut Campaign {
+        self.marks(when).campaign = true;
+        self.changed.campaign = true;
+        &mut self.campaign
+    }
+
+    /// The waiting deliveries.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// A webhook's history.
+    pub fn history(&self, webhook: &WebhookId) -> Option<&History> {
+        self.histories.get(webhook)
+    }
+
+    /// A webhook's history, to change (created when missing); marked.
+    pub fn history_mut(&mut self, webhook: &WebhookId, when: When) -> &mut History {
+        self.marks(when).histories.insert(webhook.clone());
+        if !self.changed.histories.contains(webhook) {
+            self.changed.histories.push(webhook.clone());
+        }
+        self.histories.entry(webhook.clone()).or_default()
+    }
+
+    /// Forgets a webhook's history, in memory and in storage.
+    pub fn remove_history(&mut self, webhook: &WebhookId) {
+        self.histories.remove(webhook);
+        self.now.histories.remove(webhook);
+        self.soon.histories.remove(webhook);
+        self.now.removed_histories.insert(webhook.clone());
+    }
+
+    fn mark_delivery(&mut self, webhook: &WebhookId, id: &DeliveryId, when: When) {
+        self.marks(when).deliveries.insert(id.clone(), webhook.clone());
+        self.changed.webhooks = true;
+    }
+
+    /// Queues a delivery, or counts it as dropped when the outbox is full; returns whether it was
+    /// queued. Marked either way (the counters are stored too).
+    pub fn queue(&mut self, delivery: Delivery) -> bool {
+        let (webhook, id) = (delivery.webhook_id.clone(), delivery.id.clone());
+        let queued = self.outbox.push(delivery);
+        if queued {
+            self.mark_delivery(&webhook, &id, When::Now);
+        }
+        self.now.outbox = true;
+        queued
+    }
+
+    /// A waiting delivery, to change; marked.
+    pub fn delivery_mut(&mut self, webhook: &WebhookId, id: &DeliveryId, when: When) -> Option<&mut Delivery> {
+        self.outbox.get(webhook, id)?;
+        self.mark_delivery(webhook, id, when);
+        self.outbox.get_mut(webhook, id)
+    }
+
+    /// Every waiting delivery due later than `at`, moved to `at`; marked.
+    pub fn bring_forward(&mut self, at: Millis) {
+        let mut moved = Vec::new();
+        for d in self.outbox.iter_mut().filter(|d| d.next_attempt_at > at) {
+            d.next_attempt_at = at;
+            moved.push((d.webhook_id.clone(), d.id.clone()));
+        }
+        moved.iter().for_each(|(w, id)| self.mark_delivery(w, id, When::Soon));
+    }
+
+    /// Takes a delivery out of the outbox; marked.
+    pub fn remove_delivery(&mut self, webhook: &WebhookId, id: &DeliveryId, when: When) -> Option<Delivery> {
+        let gone = self.outbox.remove(webhook, id)?;
+        self.mark_delivery(webhook, id, when);
+        Some(gone)
+    }
+
+    /// Takes every delivery of a webhook out of the outbox; marked.
+    pub fn remove_deliveries_of(&mut self, webhook: &WebhookId) -> Vec<Delivery> {
+        let gone = self.outbox.remove_for_webhook(webhook);
+        gone.iter().for_each(|d| self.mark_delivery(webhook, &d.id, When::Now));
+        gone
+    }
+
+    /// Marks the outbox document and every delivery for writing (after a migration).
+    pub fn mark_outbox_for_rewrite(&mut self, deliveries: Vec<(WebhookId, DeliveryId)>) {
+        self.now.outbox = true;
+        deliveries.iter().for_each(|(w, id)| self.mark_delivery(w, id, When::Now));
+    }
+
+    /// Moves the marks made for "soon" to "now", so the next write carries them.
+    pub fn hurry(&mut self) {
+        let soon = std::mem::take(&mut self.soon);
+        self.now.absorb(soon);
+    }
+
+    /// Takes what is marked for now as one storage operation.
+    pub fn take_writes(&mut self) -> Writes {
+        let taken = std::mem::take(&mut self.now);
+        let mut entries = Vec::new();
+        let mut removals = Vec::new();
+        if taken.registry {
+            entries.push((REGISTRY_KEY.to_string(), encode(&self.registry)));
+        }
+        if taken.outbox {
+            entries.push((OUTBOX_KEY.to_string(), encode(&self.outbox.document())));
+        }
+        for (id, webhook) in &taken.deliveries {
+            match self.outbox.get(webhook, id) {
+                Some(d) => entries.push((delivery_key(id), serde_json::to_string(d).unwrap_or_default())),
+                None => removals.push(delivery_key(id)),
+            }
+        }
+        if taken.campaign {
+            entries.push((CAMPAIGN_KEY.to_string(), encode(&self.campaign)));
+        }
+        for id in &taken.histories {
+            if let Some(history) = self.histories.get(id) {
+                entries.push((history_key(id), encode(history)));
+            }
+        }
+        removals.extend(taken.removed_histories.iter().map(history_key));
+        Writes { entries, removals, taken }
+    }
+
+    /// Puts the marks of a write that failed back, so the next write carries them again.
+    pub fn put_back(&mut self, taken: Dirty) {
+        self.now.absorb(taken);
+    }
+
+    /// Takes what the pages should hear about.
+    pub fn take_changed(&mut self) -> Changed {
+        std::mem::take(&mut self.changed)
+    }
+
+    /// Notes that what the webhook list shows changed without anything stored (a request began).
+    pub fn touch_webhooks(&mut self) {
+        self.changed.webhooks = true;
+    }
+
+    /// Whether the pages have something to hear about.
+    pub fn has_changes(&self) -> bool {
+        !self.changed.is_empty()
+    }
+}

@@ -1,0 +1,142 @@
+//! The campaign through the engine: the send loop, its events, settings and picks.
+
+use super::*;
+
+#[test]
+fn a_campaign_sends_on_schedule_and_reports_every_step_in_order() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 3);
+    start_in_tab(&fake, &e);
+    assert_eq!(fake.chat(), [(7, "Hello!".to_string())], "the first message goes at once");
+    assert_eq!(ok(&fake, &e, json!({"type": "getCampaign"}))["nextSendAt"], "2025-12-07T17:30:30.000Z");
+    run_alarms(&fake, &e, 10);
+    assert_eq!(fake.chat().iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["Hello!", "How are you?", "Hello!"]);
+    assert_eq!(
+        events_received(&fake, "hooks.example.com"),
+        ["campaign_started", "message_sent", "message_sent", "message_sent", "daily_limit_reached", "campaign_stopped"]
+    );
+    let counts: Vec<Value> = fake
+        .sent_to("hooks")
+        .iter()
+        .filter_map(|s| {
+            let v: Value = serde_json::from_str(s.request.body.as_deref()?).ok()?;
+            (v["event"] == "message_sent").then(|| v["data"]["messagesSentToday"].clone())
+        })
+        .collect();
+    assert_eq!(counts, [json!(1), json!(2), json!(3)]);
+    let c = ok(&fake, &e, json!({"type": "getCampaign"}));
+    assert_eq!(
+        (c["status"].clone(), c["limitReachedToday"].clone(), c["messagesSentToday"].clone()),
+        (json!("stopped"), json!(true), json!(3))
+    );
+    let refused = call(&fake, &e, json!({"type": "startCampaign", "tabId": 7, "url": "https://chat.example.com/room"}))
+        .expect_err("limit");
+    assert_eq!(refused.code(), "refused");
+}
+
+#[test]
+fn the_campaign_continues_after_the_worker_restarts_between_messages() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    setup_campaign(&fake, &first, 10);
+    start_in_tab(&fake, &first);
+    drop(first);
+    fake.stop_worker();
+    fake.advance(30_000);
+    let second = start(&fake); // the alarm started a new worker
+    fake.run();
+    assert_eq!(fake.chat().len(), 2);
+    assert_eq!(ok(&fake, &second, json!({"type": "getCampaign"}))["totalMessagesSent"], 2);
+}
+
+#[test]
+fn closing_the_tab_or_restarting_the_browser_stops_the_campaign() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 10);
+    start_in_tab(&fake, &e);
+    ok(&fake, &e, json!({"type": "tabClosed", "tabId": 8}));
+    assert_eq!(ok(&fake, &e, json!({"type": "getCampaign"}))["status"], "running");
+    ok(&fake, &e, json!({"type": "tabClosed", "tabId": 7}));
+    assert_eq!(ok(&fake, &e, json!({"type": "getCampaign"}))["reason"], "The chat tab was closed.");
+    start_in_tab(&fake, &e);
+    drop(e);
+    fake.stop_worker();
+    fake.restart_browser();
+    let again = start(&fake);
+    fake.run();
+    let c = ok(&fake, &again, json!({"type": "getCampaign"}));
+    assert_eq!(c["status"], "stopped");
+    assert_eq!(events_received(&fake, "hooks").last().map(String::as_str), Some("campaign_stopped"));
+}
+
+#[test]
+fn campaign_settings_are_validated_and_only_the_test_policy_allows_fast_intervals() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let fast = json!({"type": "saveCampaign", "campaign": {"messages": "a", "minIntervalSeconds": 0.2, "maxIntervalSeconds": 0.4, "dailyLimit": 3}});
+    let err = call(&fake, &e, fast.clone()).expect_err("too fast");
+    assert_eq!(err.field(), Some("minInterval"));
+    let fake = Fake::at(T0);
+    let e = start_with(&fake, CampaignPolicy::fast_for_tests());
+    let c = ok(&fake, &e, fast);
+    assert_eq!(c["config"]["minIntervalSeconds"], 0.2);
+    let refused = call(&fake, &e, json!({"type": "startCampaign", "tabId": 1, "url": "chrome://newtab"}))
+        .expect_err("not a web page");
+    assert_eq!(refused.code(), "refused");
+}
+
+#[test]
+fn picks_are_remembered_per_site() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    ok(&fake, &e, json!({"type": "savePicks", "origin": "https://chat.example.com", "input": "#composer"}));
+    let c = ok(&fake, &e, json!({"type": "savePicks", "origin": "https://chat.example.com", "button": "button.send"}));
+    assert_eq!(c["sites"]["https://chat.example.com"], json!({"input": "#composer", "button": "button.send"}));
+    let c = ok(&fake, &e, json!({"type": "clearPicks", "origin": "https://chat.example.com"}));
+    assert_eq!(c["sites"], json!({}));
+}
+
+#[test]
+fn a_failed_send_emits_error_and_pauses_until_resumed() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 10);
+    fake.script_chat([Err("Failed to find send button".to_string())]);
+    start_in_tab(&fake, &e);
+    let c = ok(&fake, &e, json!({"type": "getCampaign"}));
+    assert_eq!((c["status"].clone(), c["reason"].clone()), (json!("paused"), json!("Failed to find send button")));
+    assert_eq!(events_received(&fake, "hooks"), ["campaign_started", "error", "campaign_paused"]);
+    let error =
+        serde_json::from_str::<Value>(fake.sent_to("hooks")[1].request.body.as_deref().unwrap_or("")).expect("json");
+    assert_eq!(error["data"]["error"], "Failed to find send button");
+    run_alarms(&fake, &e, 3);
+    assert!(fake.chat().is_empty(), "a paused campaign does not spin");
+    ok(&fake, &e, json!({"type": "resumeCampaign"}));
+    assert_eq!(fake.chat().len(), 1);
+    assert_eq!(events_received(&fake, "hooks")[3..], ["campaign_resumed", "message_sent"]);
+}
+
+#[test]
+fn the_view_says_whether_start_is_allowed_on_the_page_and_why_not() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 2);
+    let view = |page: Value| ok(&fake, &e, json!({"type": "getCampaign", "page": page}))["start"].clone();
+    let no_page = ok(&fake, &e, json!({"type": "getCampaign"}))["start"].clone();
+    assert_eq!(no_page["allowed"], false);
+    assert!(no_page["reason"].as_str().is_some_and(|r| r.contains("Open the chat page")));
+    let not_web = view(json!({"tabId": 3, "url": "chrome://newtab/"}));
+    assert!(not_web["reason"].as_str().is_some_and(|r| r.contains("only send on web pages")));
+    let chat = json!({"tabId": 7, "url": "https://chat.example.com/room"});
+    assert_eq!(view(chat.clone()), json!({"allowed": true, "reason": null}));
+    start_in_tab(&fake, &e);
+    assert!(view(chat.clone())["reason"].as_str().is_some_and(|r| r.contains("already under way")));
+    fake.advance(30_000); // the second message of the day is sent: the limit is reached
+    e.wake();
+    fake.run();
+    let limited = view(chat);
+    assert_eq!(limited["allowed"], false);
+    assert!(limited["reason"].as_str().is_some_and(|r| r.contains("limit of 2 messages is reached")), "{limited}");
+}

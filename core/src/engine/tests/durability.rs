@@ -1,0 +1,234 @@
+//! What survives a worker stop or a browser restart, and what storage failures and old or unreadable data do.
+
+use super::*;
+
+#[test]
+fn a_restarted_engine_resumes_pending_deliveries_with_the_same_id() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    let id = add(&fake, &first, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(502)]);
+    emit_error(&fake, &first, "x");
+    let delivery = fake.sent()[0].header("webhook-id").map(str::to_string);
+    drop(first);
+    fake.stop_worker(); // the worker is stopped: memory is gone, storage stays
+    fake.advance(5_000);
+    let second = start(&fake);
+    fake.run();
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1].header("webhook-id").map(str::to_string), delivery);
+    let w = webhook(&fake, &second, &id);
+    assert_eq!((w["name"].clone(), w["triggerCount"].clone()), (json!("a"), json!(1)));
+}
+
+#[test]
+fn disabled_webhooks_keep_their_pending_deliveries_until_enabled() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(500)]);
+    emit_error(&fake, &e, "x");
+    ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": id, "enabled": false}));
+    // The alarm left from before may still fire: it finds nothing that may be sent.
+    fake.advance(10_000);
+    e.wake();
+    fake.run();
+    assert_eq!(fake.sent().len(), 1);
+    assert_eq!(webhook(&fake, &e, &id)["pendingDeliveries"], 1);
+    ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": id, "enabled": true}));
+    assert_eq!(fake.sent().len(), 2);
+    assert_eq!(webhook(&fake, &e, &id)["triggerCount"], 1);
+}
+
+#[test]
+fn deleting_a_webhook_drops_its_pending_deliveries() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(500)]);
+    emit_error(&fake, &e, "x");
+    let deleted = ok(&fake, &e, json!({"type": "deleteWebhook", "id": id}));
+    assert_eq!(deleted["droppedDeliveries"], 1);
+    assert_eq!(ok(&fake, &e, json!({"type": "getStatus"}))["pendingDeliveries"], 0);
+}
+
+#[test]
+fn state_survives_a_restart() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    let id = add(&fake, &first, "a", "https://a.com", &["error"]);
+    emit_error(&fake, &first, "x");
+    ok(&fake, &first, json!({"type": "setWebhooksEnabled", "enabled": false}));
+    fake.advance(OUTCOME_WRITE_MS); // the delivery's outcome is written
+    fake.run();
+    let before = ok(&fake, &first, json!({"type": "listWebhooks"}));
+    drop(first);
+    fake.stop_worker();
+    let second = start(&fake);
+    assert_eq!(ok(&fake, &second, json!({"type": "listWebhooks"})), before);
+    assert_eq!(webhook(&fake, &second, &id)["triggerCount"], 1);
+}
+
+#[test]
+fn a_failed_write_is_reported() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    fake.fail_writes(true);
+    let err = call(
+        &fake,
+        &e,
+        json!({"type": "addWebhook", "webhook": {"name": "a", "url": "https://a.com", "events": ["error"]}}),
+    )
+    .expect_err("storage");
+    assert_eq!(err.code(), "storage");
+    assert!(err.message().contains("quota"));
+}
+
+#[test]
+fn data_from_a_newer_release_is_left_alone() {
+    let fake = Fake::at(T0);
+    let newer = r#"{"schemaVersion":7,"webhooks":[]}"#;
+    fake.put(crate::store::REGISTRY_KEY, newer);
+    let err = fake.block_on(Engine::start(fake.clone(), "4.5.0", Policies::default())).err().expect("refused");
+    assert!(matches!(err, Error::NewerSchema { found: 7, .. }));
+    assert_eq!(fake.stored(crate::store::REGISTRY_KEY).as_deref(), Some(newer));
+}
+
+#[test]
+fn unreadable_data_is_backed_up_not_lost() {
+    let fake = Fake::at(T0);
+    fake.put(crate::store::REGISTRY_KEY, "{garbage");
+    let e = start(&fake);
+    assert_eq!(fake.stored(&format!("autochat.registry.unreadable.{T0}")).as_deref(), Some("{garbage"));
+    assert_eq!(ok(&fake, &e, json!({"type": "listWebhooks"}))["webhooks"], json!([]));
+}
+
+#[test]
+fn after_a_browser_restart_waiting_deliveries_go_out_at_once_keeping_their_counts() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    let id = add(&fake, &first, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(503), status(503), status(503)]);
+    emit_error(&fake, &first, "x");
+    run_alarms(&fake, &first, 2);
+    assert_eq!(fake.sent().len(), 3);
+    assert_eq!(
+        webhook(&fake, &first, &id)["delivery"]["nextAttemptAt"],
+        "2025-12-07T17:31:03.000Z",
+        "waiting a minute"
+    );
+    fake.advance(OUTCOME_WRITE_MS); // let the last outcome be written
+    fake.run();
+    drop(first);
+    fake.stop_worker();
+    fake.advance(5_000);
+    let second = start(&fake);
+    fake.run();
+    assert_eq!(fake.sent().len(), 3, "a worker start alone keeps the schedule");
+    drop(second);
+    fake.stop_worker();
+    fake.restart_browser();
+    let second = start(&fake);
+    fake.run();
+    assert_eq!(fake.sent().len(), 4, "the first start after a browser restart sends at once");
+    let h = ok(&fake, &second, json!({"type": "getHistory", "webhookId": id}));
+    assert_eq!(h["entries"][0]["attempt"], 4, "the attempt count carried over");
+}
+
+#[test]
+fn an_outcome_not_yet_written_when_the_worker_stops_means_the_delivery_is_sent_again_with_its_id() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    add(&fake, &first, "a", "https://a.com", &["error"]);
+    emit_error(&fake, &first, "x");
+    drop(first);
+    fake.stop_worker(); // inside the outcome's write delay
+    start(&fake);
+    fake.run();
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 2, "at least once");
+    assert_eq!(sent[0].header("webhook-id"), sent[1].header("webhook-id"), "receivers can drop the duplicate");
+}
+
+#[test]
+fn a_burst_of_outcomes_is_stored_in_a_few_writes() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    for n in 0..10 {
+        add(&fake, &e, &format!("w{n}"), &format!("https://w{n}.com"), &["error"]);
+    }
+    let before = fake.writes();
+    emit_error(&fake, &e, "x");
+    fake.advance(OUTCOME_WRITE_MS);
+    fake.run();
+    let writes = fake.writes() - before;
+    assert_eq!(writes, 2, "10 deliveries, then their 10 outcomes together");
+    assert_eq!(ok(&fake, &e, json!({"type": "listWebhooks"}))["successRate"], 100.0);
+    let e2 = start(&fake);
+    assert_eq!(
+        ok(&fake, &e2, json!({"type": "listWebhooks"}))["webhooks"][9]["triggerCount"],
+        1,
+        "and all of it is stored"
+    );
+}
+
+#[test]
+fn deleting_a_webhook_removes_its_history_from_storage() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    emit_error(&fake, &e, "x");
+    let key = crate::store::history_key(&WebhookId(id.clone()));
+    assert!(fake.stored(&key).is_some());
+    ok(&fake, &e, json!({"type": "deleteWebhook", "id": id}));
+    assert_eq!(fake.stored(&key), None);
+}
+
+#[test]
+fn each_waiting_delivery_is_stored_under_its_own_key_and_removed_when_done() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(503)]);
+    emit_error(&fake, &e, "x");
+    let keys = |f: &Fake| f.keys().into_iter().filter(|k| k.starts_with(crate::store::DELIVERY_KEY_PREFIX)).count();
+    assert_eq!(keys(&fake), 1);
+    let outbox_doc = fake.stored(crate::store::OUTBOX_KEY).expect("stored");
+    assert!(!outbox_doc.contains("deliveries"), "the outbox document holds counters only: {outbox_doc}");
+    run_alarms(&fake, &e, 3);
+    fake.advance(OUTCOME_WRITE_MS);
+    fake.run();
+    assert_eq!(keys(&fake), 0, "delivered: its key is gone");
+}
+
+#[test]
+fn an_outbox_stored_inline_by_the_first_release_is_moved_to_keys() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    drop(e);
+    fake.stop_worker();
+    let inline = format!(
+        r#"{{"schemaVersion":1,"deliveries":[{{"id":"msg_aaaaaaaaaaaaaaaaaaaaaaaa","webhookId":"{id}","event":"error","body":"{{}}","createdAt":{T0},"attempts":1,"nextAttemptAt":{T0},"lastError":null}}],"droppedWhenFull":2}}"#
+    );
+    fake.put(crate::store::OUTBOX_KEY, &inline);
+    fake.script("a.com", [status(503)]);
+    let e = start(&fake);
+    assert!(fake.stored("autochat.delivery.msg_aaaaaaaaaaaaaaaaaaaaaaaa").is_some());
+    assert!(!fake.stored(crate::store::OUTBOX_KEY).expect("stored").contains("deliveries"));
+    assert_eq!(fake.sent()[0].header("webhook-id"), Some("msg_aaaaaaaaaaaaaaaaaaaaaaaa"));
+    assert_eq!(ok(&fake, &e, json!({"type": "listWebhooks"}))["droppedWhenFull"], 2);
+}
+
+#[test]
+fn an_unreadable_delivery_is_kept_aside_not_lost() {
+    let fake = Fake::at(T0);
+    fake.put("autochat.delivery.msg_broken", "{oops");
+    start(&fake);
+    assert_eq!(fake.stored("autochat.delivery.msg_broken"), None);
+    assert_eq!(
+        fake.stored(&format!("autochat.unreadable.autochat.delivery.msg_broken.{T0}")).as_deref(),
+        Some("{oops")
+    );
+}
