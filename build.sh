@@ -32,8 +32,8 @@ ensure_tools() {
     say "Installing wasm-bindgen-cli $want (a few minutes, once)"
     cargo install wasm-bindgen-cli --version "$want" --force
   fi
-  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
-    say "Installing build and test tools from npm (binaryen, playwright-core)"
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/biome ]; then
+    say "Installing build and test tools from npm (binaryen, playwright-core, typescript, biome)"
     npm ci --no-audit --no-fund
   fi
 }
@@ -103,15 +103,41 @@ ensure_chromium() {
   fi
 }
 
+# README's protocol table must name every command in the generated declarations, and no other.
+check_readme_protocol() {
+  node -e '
+    const fs = require("fs");
+    const types = fs.readFileSync("types/protocol.d.ts", "utf8");
+    const table = types.slice(types.indexOf("export interface Replies"));
+    const declared = [...table.matchAll(/^  (\w+): (\w+);$/gm)].map((m) => `${m[1]} → ${m[2]}`);
+    const readme = fs.readFileSync("README.md", "utf8");
+    const documented = [...readme.matchAll(/^\| `(\w+)` \|.*\| `(\w+)` \|$/gm)].map((m) => `${m[1]} → ${m[2]}`);
+    const missing = declared.filter((d) => !documented.includes(d));
+    const stale = documented.filter((d) => !declared.includes(d));
+    if (missing.length || stale.length) {
+      console.error("README.md protocol table is out of step with the Rust protocol:");
+      for (const m of missing) console.error("  missing: " + m);
+      for (const s of stale) console.error("  stale:   " + s);
+      process.exit(1);
+    }
+    console.log(`README protocol table matches the ${declared.length} commands.`);
+  '
+}
+
 run_tests() {
   ensure_tools
   say "Formatting and lints"
   cargo fmt --all --check
   cargo clippy --locked --workspace --all-targets -- -D warnings
   cargo clippy --locked -p autochat-web --target wasm32-unknown-unknown -- -D warnings
-  say "Native tests"
-  cargo test --locked --workspace
+  node_modules/.bin/biome ci .
+  say "Native tests (and the protocol's TypeScript declarations, types/protocol.d.ts)"
+  cargo test --locked --workspace --features autochat-core/ts
   build
+  say "Type-checking the pages and scripts against the protocol"
+  wasm-bindgen --target web --out-dir types/pkg target/wasm32-unknown-unknown/release/autochat.wasm
+  node_modules/.bin/tsc -p .
+  check_readme_protocol
   build_for_tests
   ensure_chromium
   say "End-to-end tests in Chromium"

@@ -1,14 +1,37 @@
+// @ts-check
 // AutoChat's service worker: listeners and forwarding only. Every decision is made by the wasm
-// core (src/); this file registers the listeners synchronously in the worker's first turn, starts
-// the core once, and hands it every message, alarm and start-up.
+// core (core/, web/); this file registers the listeners synchronously in the worker's first turn,
+// starts the core once, hands it every message, alarm and start-up, and passes its `changed`
+// notices on to the open pages.
 import init, { AutoChatCore } from '../pkg/autochat.js';
 
+/** @typedef {import('../types/protocol').Changed} Changed */
+
+/** @type {Promise<AutoChatCore> | null} */
 let core = null;
+
+/** Pages that asked to hear what changed (`chrome.runtime.connect({ name: WATCH })`). */
+const WATCH = 'autochat.watch';
+/** @type {Set<chrome.runtime.Port>} */
+const watchers = new Set();
+
+/** Sends the core's notice to every open page that watches. */
+function broadcast(/** @type {string} */ changed) {
+  /** @type {Changed} */
+  const notice = JSON.parse(changed);
+  for (const port of watchers) {
+    try {
+      port.postMessage({ changed: notice });
+    } catch {
+      watchers.delete(port); // the page closed meanwhile
+    }
+  }
+}
 
 /** Starts the core once per worker life; every listener awaits this same promise. */
 function ready() {
   core ??= init({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') })
-    .then(() => AutoChatCore.start())
+    .then(() => AutoChatCore.start(broadcast))
     .catch((error) => {
       core = null; // let the next event try again rather than keep a dead promise
       throw error;
@@ -18,8 +41,9 @@ function ready() {
 
 // For DevTools and the benchmark: `(await autochat.ready()).handle(JSON.stringify({type: 'getStatus'}))`
 // sends a protocol command from the worker's own console.
-globalThis.autochat = { ready };
+/** @type {any} */ (globalThis).autochat = { ready };
 
+/** @param {unknown} error */
 function failure(error) {
   const message = error instanceof Error ? error.message : String(error);
   return { error: { code: 'internal', message: `AutoChat's core could not start: ${message}` } };
@@ -28,12 +52,24 @@ function failure(error) {
 chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
   ready()
     .then((c) => c.handle(JSON.stringify(message)))
-    .then((reply) => sendResponse(JSON.parse(reply)), (error) => sendResponse(failure(error)));
+    .then(
+      (reply) => sendResponse(JSON.parse(reply)),
+      (error) => sendResponse(failure(error)),
+    );
   return true; // the reply is sent asynchronously
 });
 
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== WATCH) return;
+  watchers.add(port);
+  port.onDisconnect.addListener(() => watchers.delete(port));
+});
+
 chrome.alarms.onAlarm.addListener((alarm) => {
-  ready().then((c) => c.onAlarm(alarm.name), (error) => console.error('AutoChat:', error));
+  ready().then(
+    (c) => c.onAlarm(alarm.name),
+    (error) => console.error('AutoChat:', error),
+  );
 });
 
 // Alarms may not survive a browser restart: starting the core re-arms them and resumes the outbox
@@ -45,7 +81,10 @@ chrome.runtime.onStartup.addListener(() => {
 // Deliveries wait while the browser is offline; this brings them back as soon as it is online
 // (where the browser fires the event in workers; the core also looks again every few seconds).
 self.addEventListener('online', () => {
-  ready().then((c) => c.onOnline(), (error) => console.error('AutoChat:', error));
+  ready().then(
+    (c) => c.onOnline(),
+    (error) => console.error('AutoChat:', error),
+  );
 });
 chrome.runtime.onInstalled.addListener(() => {
   ready().catch((error) => console.error('AutoChat:', error));
@@ -53,8 +92,12 @@ chrome.runtime.onInstalled.addListener(() => {
 
 // A campaign stops when its tab closes or leaves the chat's site; the core decides which tab
 // matters. A tab that loads a page the extension may not see reports no URL: that is a new site.
+/** @param {import('../types/protocol').Command} command */
 function forward(command) {
-  ready().then((c) => c.handle(JSON.stringify(command)), (error) => console.error('AutoChat:', error));
+  ready().then(
+    (c) => c.handle(JSON.stringify(command)),
+    (error) => console.error('AutoChat:', error),
+  );
 }
 chrome.tabs.onRemoved.addListener((tabId) => forward({ type: 'tabClosed', tabId }));
 chrome.tabs.onUpdated.addListener((tabId, change, tab) => {

@@ -2,12 +2,13 @@
 // 127.0.0.1, each figure measured side by side with its limit in the same run. Prints a table and
 // writes bench/results.json. Figures are reported, never asserted.
 //   ./build.sh bench            (or: node bench/run.mjs [--quick])
+
+import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { execSync } from 'node:child_process';
-import { launch, startReceiver, deadPort, waitFor, sleep, ROOT, DIST } from '../tests/e2e/harness.mjs';
+import { DIST, deadPort, launch, ROOT, sleep, startReceiver, waitFor } from '../tests/e2e/harness.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const REPS = QUICK ? 2 : 5;
@@ -17,8 +18,15 @@ const LATENCY_SAMPLES = QUICK ? 20 : 60;
 const STARTS = QUICK ? 5 : 15;
 const now = () => performance.timeOrigin + performance.now();
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
 const spread = (xs) => [Math.min(...xs), Math.max(...xs)];
 
 async function addWebhooks(ext, base, prefix, events = ['message_sent']) {
@@ -37,34 +45,53 @@ async function clearWebhooks(ext) {
 /** Emits `n` message_sent events at once from an extension page. */
 function emitMany(page, n) {
   return page.evaluate(async (count) => {
-    await Promise.all(Array.from({ length: count }, (_, i) => chrome.runtime.sendMessage({
-      type: 'emit', event: 'message_sent', data: { message: `Benchmark message ${i}`, messagesSentToday: i + 1, totalMessagesSent: i + 1 },
-    })));
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        chrome.runtime.sendMessage({
+          type: 'emit',
+          event: 'message_sent',
+          data: { message: `Benchmark message ${i}`, messagesSentToday: i + 1, totalMessagesSent: i + 1 },
+        }),
+      ),
+    );
   }, n);
 }
 
 /** The limit: the same requests from the same worker with plain fetch, one loop per webhook. */
 function plainFetchLoop(worker, base, perWebhook, body) {
-  return worker.evaluate(async ({ base, perWebhook, webhooks, body }) => {
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: webhooks }, async (_, w) => {
-      for (let i = 0; i < perWebhook; i += 1) {
-        const r = await fetch(`${base}/ok/plain${w}`, {
-          method: 'POST', redirect: 'manual', body,
-          headers: { 'Content-Type': 'application/json', 'webhook-id': `msg_${w}_${i}`, 'webhook-timestamp': '1765128600' },
-        });
-        await r.text();
-      }
-    }));
-    return performance.now() - t0;
-  }, { base, perWebhook, webhooks: WEBHOOKS, body });
+  return worker.evaluate(
+    async ({ base, perWebhook, webhooks, body }) => {
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: webhooks }, async (_, w) => {
+          for (let i = 0; i < perWebhook; i += 1) {
+            const r = await fetch(`${base}/ok/plain${w}`, {
+              method: 'POST',
+              redirect: 'manual',
+              body,
+              headers: { 'Content-Type': 'application/json', 'webhook-id': `msg_${w}_${i}`, 'webhook-timestamp': '1765128600' },
+            });
+            await r.text();
+          }
+        }),
+      );
+      return performance.now() - t0;
+    },
+    { base, perWebhook, webhooks: WEBHOOKS, body },
+  );
 }
 
 async function throughput(ext, receiver) {
   const worker = ext.context.serviceWorkers()[0];
   await clearWebhooks(ext);
   await addWebhooks(ext, receiver.base, 'tp');
-  const sample = JSON.stringify({ event: 'message_sent', timestamp: '2025-12-07T17:30:00.000Z', data: { message: 'Benchmark message 0', messagesSentToday: 1, totalMessagesSent: 1 }, source: 'AutoChat', version: '4.5.0' });
+  const sample = JSON.stringify({
+    event: 'message_sent',
+    timestamp: '2025-12-07T17:30:00.000Z',
+    data: { message: 'Benchmark message 0', messagesSentToday: 1, totalMessagesSent: 1 },
+    source: 'AutoChat',
+    version: '4.5.0',
+  });
   const autochat = [];
   const plain = [];
   for (let rep = 0; rep < REPS; rep += 1) {
@@ -116,36 +143,54 @@ async function latency(ext, receiver) {
     await sleep(30);
   };
   for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
-    await one(() => ext.page.evaluate(() => {
-      const t0 = performance.timeOrigin + performance.now();
-      chrome.runtime.sendMessage({ type: 'emit', event: 'error', data: { error: 'latency probe' } });
-      return t0;
-    }), autochat);
-    await one(() => ext.page.evaluate((url) => {
-      const t0 = performance.timeOrigin + performance.now();
-      fetch(url, { method: 'POST', body: '{"event":"error"}', headers: { 'Content-Type': 'application/json' } });
-      return t0;
-    }, `${receiver.base}/ok/page`), pageFetch);
-    await one(() => worker.evaluate(async () => {
-      const core = await globalThis.autochat.ready();
-      const t0 = performance.timeOrigin + performance.now();
-      core.handle(JSON.stringify({ type: 'emit', event: 'error', data: { error: 'latency probe' } }));
-      return t0;
-    }), inWorker);
-    await one(() => worker.evaluate((url) => {
-      const t0 = performance.timeOrigin + performance.now();
-      fetch(url, { method: 'POST', body: '{"event":"error"}', headers: { 'Content-Type': 'application/json' } });
-      return t0;
-    }, `${receiver.base}/ok/worker`), workerFetch);
+    await one(
+      () =>
+        ext.page.evaluate(() => {
+          const t0 = performance.timeOrigin + performance.now();
+          chrome.runtime.sendMessage({ type: 'emit', event: 'error', data: { error: 'latency probe' } });
+          return t0;
+        }),
+      autochat,
+    );
+    await one(
+      () =>
+        ext.page.evaluate((url) => {
+          const t0 = performance.timeOrigin + performance.now();
+          fetch(url, { method: 'POST', body: '{"event":"error"}', headers: { 'Content-Type': 'application/json' } });
+          return t0;
+        }, `${receiver.base}/ok/page`),
+      pageFetch,
+    );
+    await one(
+      () =>
+        worker.evaluate(async () => {
+          const core = await globalThis.autochat.ready();
+          const t0 = performance.timeOrigin + performance.now();
+          core.handle(JSON.stringify({ type: 'emit', event: 'error', data: { error: 'latency probe' } }));
+          return t0;
+        }),
+      inWorker,
+    );
+    await one(
+      () =>
+        worker.evaluate((url) => {
+          const t0 = performance.timeOrigin + performance.now();
+          fetch(url, { method: 'POST', body: '{"event":"error"}', headers: { 'Content-Type': 'application/json' } });
+          return t0;
+        }, `${receiver.base}/ok/worker`),
+      workerFetch,
+    );
   }
   // What persisting first costs: one chrome.storage.local write of a delivery-sized entry.
   const storageWrite = [];
   for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
-    storageWrite.push(await worker.evaluate(async () => {
-      const t0 = performance.now();
-      await chrome.storage.local.set({ 'bench.probe': 'x'.repeat(400) });
-      return performance.now() - t0;
-    }));
+    storageWrite.push(
+      await worker.evaluate(async () => {
+        const t0 = performance.now();
+        await chrome.storage.local.set({ 'bench.probe': 'x'.repeat(400) });
+        return performance.now() - t0;
+      }),
+    );
   }
   await worker.evaluate(() => chrome.storage.local.remove('bench.probe'));
   return { autochat, inWorker, pageFetch, workerFetch, storageWrite };
@@ -190,7 +235,9 @@ async function loadedProfile(receiver) {
   await emitMany(ext.page, 50);
   await ext.call({ type: 'setWebhooksEnabled', enabled: false });
   const status = await ext.call({ type: 'getStatus' });
-  const histories = await ext.page.evaluate(async () => Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('autochat.history.')).length);
+  const histories = await ext.page.evaluate(
+    async () => Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('autochat.history.')).length,
+  );
   return { ext, pending: status.pendingDeliveries, histories };
 }
 
@@ -205,7 +252,13 @@ function sizes() {
 function machine() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   let chromium = 'unknown';
-  try { chromium = execSync(`${process.env.CHROMIUM || '/usr/bin/chromium'} --version`, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* reported as unknown */ }
+  try {
+    chromium = execSync(`${process.env.CHROMIUM || '/usr/bin/chromium'} --version`, { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    /* reported as unknown */
+  }
   return { cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, chromium };
 }
 
@@ -215,7 +268,10 @@ async function main() {
   const receiver = await startReceiver();
   // Receipt times with sub-millisecond precision, for latency.
   const origPush = receiver.requests.push.bind(receiver.requests);
-  receiver.requests.push = (entry) => { entry.atPrecise = now(); return origPush(entry); };
+  receiver.requests.push = (entry) => {
+    entry.atPrecise = now();
+    return origPush(entry);
+  };
 
   const results = { date: new Date().toISOString(), machine: machine(), quick: QUICK, reps: REPS };
   console.log(`AutoChat benchmark on ${results.machine.cpu} (${results.machine.cores} cores), ${results.machine.chromium}${QUICK ? ' — quick run' : ''}`);
@@ -244,29 +300,71 @@ async function main() {
   const startE = median(emptyStart.times);
   const startL = median(loadedStart.times);
   Object.assign(results, {
-    throughput: { deliveriesPerSecond: { autochat: tp.autochat, plainFetch: tp.plain }, median: { autochat: tpA, plainFetch: tpP }, ratio: tpA / tpP, target: 0.9 },
+    throughput: {
+      deliveriesPerSecond: { autochat: tp.autochat, plainFetch: tp.plain },
+      median: { autochat: tpA, plainFetch: tpP },
+      ratio: tpA / tpP,
+      target: 0.9,
+    },
     latency: {
       ms: { autochat: lat.autochat, emitInWorker: lat.inWorker, plainFetchFromPage: lat.pageFetch, plainFetchFromWorker: lat.workerFetch },
       p50: { autochat: latA, emitInWorker: median(lat.inWorker), plainFetchFromPage: latP, plainFetchFromWorker: median(lat.workerFetch) },
-      p95: { autochat: quantile(lat.autochat, 0.95), emitInWorker: quantile(lat.inWorker, 0.95), plainFetchFromPage: quantile(lat.pageFetch, 0.95), plainFetchFromWorker: quantile(lat.workerFetch, 0.95) },
-      p50OverheadMs: latA - latP, p50OverheadInWorkerMs: median(lat.inWorker) - median(lat.workerFetch), targetMs: 2,
+      p95: {
+        autochat: quantile(lat.autochat, 0.95),
+        emitInWorker: quantile(lat.inWorker, 0.95),
+        plainFetchFromPage: quantile(lat.pageFetch, 0.95),
+        plainFetchFromWorker: quantile(lat.workerFetch, 0.95),
+      },
+      p50OverheadMs: latA - latP,
+      p50OverheadInWorkerMs: median(lat.inWorker) - median(lat.workerFetch),
+      targetMs: 2,
       storageWriteMs: { p50: median(lat.storageWrite), p95: quantile(lat.storageWrite, 0.95) },
     },
     startUp: {
       ms: { empty: emptyStart.times, loaded: loadedStart.times, warmRoundTrip: loadedStart.warm },
       median: { empty: startE, loaded: startL, warmRoundTrip: median(loadedStart.warm) },
-      addedMs: startL - startE, targetMs: 25, loadedWith: { webhooks: WEBHOOKS, pendingDeliveries: loaded.pending, histories: loaded.histories },
+      addedMs: startL - startE,
+      targetMs: 25,
+      loadedWith: { webhooks: WEBHOOKS, pendingDeliveries: loaded.pending, histories: loaded.histories },
     },
     size: { ...size, targetRaw: 150 * 1024 },
     memory: { jsHeapUsedBytes: tp.heap.usedSize, jsHeapTotalBytes: tp.heap.totalSize, wasmMemoryBytes: tp.status.wasmMemoryBytes },
   });
 
   const rows = [
-    ['Fan-out throughput (deliveries/s)', `${fmt(tpA)} [${spread(tp.autochat).map((x) => fmt(x)).join('–')}]`, `${fmt(tpP)} [${spread(tp.plain).map((x) => fmt(x)).join('–')}]`, `${fmt(tpA / tpP, 2)}×`, '≥ 0.90×'],
+    [
+      'Fan-out throughput (deliveries/s)',
+      `${fmt(tpA)} [${spread(tp.autochat)
+        .map((x) => fmt(x))
+        .join('–')}]`,
+      `${fmt(tpP)} [${spread(tp.plain)
+        .map((x) => fmt(x))
+        .join('–')}]`,
+      `${fmt(tpA / tpP, 2)}×`,
+      '≥ 0.90×',
+    ],
     ['Latency p50 (ms)', fmt(latA, 2), fmt(latP, 2), `+${fmt(latA - latP, 2)} ms`, '< +2 ms'],
-    ['Latency p95 (ms)', fmt(quantile(lat.autochat, 0.95), 2), fmt(quantile(lat.pageFetch, 0.95), 2), `+${fmt(quantile(lat.autochat, 0.95) - quantile(lat.pageFetch, 0.95), 2)} ms`, ''],
-    ['Latency in the worker p50 (ms)', fmt(median(lat.inWorker), 2), fmt(median(lat.workerFetch), 2), `+${fmt(median(lat.inWorker) - median(lat.workerFetch), 2)} ms`, '< +2 ms'],
-    ['Latency in the worker p95 (ms)', fmt(quantile(lat.inWorker, 0.95), 2), fmt(quantile(lat.workerFetch, 0.95), 2), `+${fmt(quantile(lat.inWorker, 0.95) - quantile(lat.workerFetch, 0.95), 2)} ms`, ''],
+    [
+      'Latency p95 (ms)',
+      fmt(quantile(lat.autochat, 0.95), 2),
+      fmt(quantile(lat.pageFetch, 0.95), 2),
+      `+${fmt(quantile(lat.autochat, 0.95) - quantile(lat.pageFetch, 0.95), 2)} ms`,
+      '',
+    ],
+    [
+      'Latency in the worker p50 (ms)',
+      fmt(median(lat.inWorker), 2),
+      fmt(median(lat.workerFetch), 2),
+      `+${fmt(median(lat.inWorker) - median(lat.workerFetch), 2)} ms`,
+      '< +2 ms',
+    ],
+    [
+      'Latency in the worker p95 (ms)',
+      fmt(quantile(lat.inWorker, 0.95), 2),
+      fmt(quantile(lat.workerFetch, 0.95), 2),
+      `+${fmt(quantile(lat.inWorker, 0.95) - quantile(lat.workerFetch, 0.95), 2)} ms`,
+      '',
+    ],
     ['Worker start to first reply (ms)', `${fmt(startL, 1)} (loaded)`, `${fmt(startE, 1)} (empty)`, `+${fmt(startL - startE, 1)} ms`, '< +25 ms'],
     ['Shipped wasm (bytes)', `${fmt(size.wasmRaw)} raw`, `${fmt(size.wasmGzip)} gzipped`, `${fmt(size.wasmRaw / (150 * 1024), 2)}× target`, '< 153,600 raw'],
     ['JS glue (bytes)', `${fmt(size.glueRaw)} raw`, `${fmt(size.glueGzip)} gzipped`, '', ''],
@@ -278,8 +376,12 @@ async function main() {
   console.log(['', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n'));
   console.log('Latency from a page: emit sent with chrome.runtime.sendMessage, beside a plain fetch from the page. In the worker: the');
   console.log('core handles the emit where the campaign engine emits (no page message), beside a plain fetch from the worker.');
-  console.log(`Persisting first: one chrome.storage.local write takes p50 ${fmt(median(lat.storageWrite), 2)} ms (p95 ${fmt(quantile(lat.storageWrite, 0.95), 2)} ms); a page→worker message round trip ${fmt(median(loadedStart.warm), 2)} ms.`);
-  console.log(`Start-up: loaded = ${WEBHOOKS} webhooks, ${loaded.pending} pending deliveries, ${loaded.histories} full histories; a warm round trip is ${fmt(median(loadedStart.warm), 2)} ms.`);
+  console.log(
+    `Persisting first: one chrome.storage.local write takes p50 ${fmt(median(lat.storageWrite), 2)} ms (p95 ${fmt(quantile(lat.storageWrite, 0.95), 2)} ms); a page→worker message round trip ${fmt(median(loadedStart.warm), 2)} ms.`,
+  );
+  console.log(
+    `Start-up: loaded = ${WEBHOOKS} webhooks, ${loaded.pending} pending deliveries, ${loaded.histories} full histories; a warm round trip is ${fmt(median(loadedStart.warm), 2)} ms.`,
+  );
   fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('Figures written to bench/results.json');
 }

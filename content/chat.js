@@ -40,7 +40,7 @@
     const buttons = [...document.querySelectorAll(BUTTONS)].filter(visible);
     const form = input.closest('form');
     const named = buttons.filter((b) => SEND_WORDS.test(labelOf(b)));
-    const inForm = form ? buttons.filter((b) => form.contains(b) && (b.type === 'submit' || named.includes(b))) : [];
+    const inForm = form ? buttons.filter((b) => form.contains(b) && /** @type {HTMLButtonElement} */ (b.type === 'submit' || named.includes(b))) : [];
     const pool = inForm.length ? inForm : named;
     if (!pool.length) return null;
     const box = input.getBoundingClientRect();
@@ -119,7 +119,10 @@
     if (el.id) return `#${CSS.escape(el.id)}`;
     const parts = [];
     for (let node = el; node && node !== document.body && parts.length < 5; node = node.parentElement) {
-      if (node.id) { parts.unshift(`#${CSS.escape(node.id)}`); break; }
+      if (node.id) {
+        parts.unshift(`#${CSS.escape(node.id)}`);
+        break;
+      }
       const same = [...(node.parentElement?.children ?? [])].filter((c) => c.tagName === node.tagName);
       const nth = same.length > 1 ? `:nth-of-type(${same.indexOf(node) + 1})` : '';
       parts.unshift(`${node.tagName.toLowerCase()}${nth}`);
@@ -131,10 +134,12 @@
   function pick(what) {
     return new Promise((resolve) => {
       const box = document.createElement('div');
-      box.style.cssText = 'position:fixed;pointer-events:none;z-index:2147483647;border:3px solid #2f6fde;background:rgba(47,111,222,.15);border-radius:4px;transition:all .05s';
+      box.style.cssText =
+        'position:fixed;pointer-events:none;z-index:2147483647;border:3px solid #2f6fde;background:rgba(47,111,222,.15);border-radius:4px;transition:all .05s';
       const tip = document.createElement('div');
       tip.textContent = what === 'input' ? 'AutoChat: click the message box (Esc to cancel)' : 'AutoChat: click the send button (Esc to cancel)';
-      tip.style.cssText = 'position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:2147483647;background:#1b2129;color:#fff;font:14px system-ui;padding:6px 12px;border-radius:6px';
+      tip.style.cssText =
+        'position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:2147483647;background:#1b2129;color:#fff;font:14px system-ui;padding:6px 12px;border-radius:6px';
       document.documentElement.append(box, tip);
       const target = (e) => {
         const el = e.target.closest(what === 'input' ? INPUTS : BUTTONS) ?? e.target;
@@ -157,7 +162,9 @@
         e.stopPropagation();
         finish(cssPath(target(e)));
       };
-      const key = (e) => { if (e.key === 'Escape') finish(null); };
+      const key = (e) => {
+        if (e.key === 'Escape') finish(null);
+      };
       addEventListener('mousemove', move, true);
       addEventListener('click', click, true);
       addEventListener('keydown', key, true);

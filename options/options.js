@@ -1,3 +1,4 @@
+// @ts-check
 // The options page: the same Webhook Manager as the popup's modal, full page.
 import * as client from '../popup/client.js';
 import { $ } from '../popup/dom.js';
@@ -8,16 +9,17 @@ const manager = createManager($('manager-root'), { idPrefix: 'options' });
 
 async function render() {
   try {
-    showSummary(await client.listWebhooks());
+    showSummary(await client.send({ type: 'listWebhooks' }));
   } catch (error) {
-    $('settings-status').textContent = error.message;
+    $('settings-status').textContent = /** @type {Error} */ (error).message;
   }
 }
 
 buildSummary();
 wireGlobalSwitch('settings-status', render);
-chrome.storage.onChanged.addListener((changes, area) => {
-  if (area === 'local' && changes['autochat.registry']) render();
+client.watch((changed) => {
+  if (changed.webhooks) render();
+  manager.changed(changed);
 });
 render();
 manager.refresh();

@@ -1,67 +1,108 @@
+// @ts-check
 // The popup's campaign card: which page it acts on, its state and counters, the controls, the
-// messages-and-timing form, and the chat elements on the page. The core decides; this file
-// renders what it says and forwards clicks.
+// messages-and-timing form, and the chat elements on the page. The core decides (including
+// whether ▶ Start may be pressed, and why not); this file renders what it says and forwards clicks.
 import * as client from './client.js';
 import { $ } from './dom.js';
-import { chooseTarget, originOf, originPattern } from './wasm.js';
+import { chooseTarget, describeWait, originOf, originPattern } from './wasm.js';
+
+/**
+ * @typedef {import('../types/protocol').CampaignView} CampaignView
+ * @typedef {import('../types/protocol').TabInfo} TabInfo
+ * @typedef {import('../types/protocol').Detection} Detection
+ * @typedef {import('../types/protocol').ContentRequest} ContentRequest
+ */
 
 const STATE_WORDS = { idle: 'Not started', running: 'Running', paused: 'Paused', stopped: 'Stopped' };
-let target = null; // {id, url, title} of the page a new campaign would run on
+/** The page a new campaign would run on. @type {TabInfo | null} */
+let target = null;
+/** @type {CampaignView | null} */
 let campaign = null;
+
+/** @param {string} id */
+const input = (id) => /** @type {HTMLInputElement} */ ($(id));
 
 async function findTarget() {
   const self = await chrome.tabs.getCurrent(); // undefined in the toolbar popup
   const tabs = await chrome.tabs.query({ currentWindow: true });
-  target = chooseTarget(tabs.map((t) => ({ id: t.id, url: t.url, title: t.title, active: t.active, lastAccessed: t.lastAccessed })), self?.id);
+  target = chooseTarget(
+    tabs.flatMap((t) =>
+      t.id === undefined ? [] : [{ id: t.id, url: t.url ?? null, title: t.title ?? null, active: t.active, lastAccessed: t.lastAccessed ?? null }],
+    ),
+    self?.id,
+  );
 }
 
+/** The page given with getCampaign, so the core can say whether Start is allowed there. */
+const page = () => (target?.url ? { tabId: target.id, url: target.url } : undefined);
+
+/** @param {string} status @param {string} text */
 function show(status, text) {
   $(status).textContent = text;
 }
 
+/** @param {string} url */
+const hostOf = (url) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
+
 function render() {
   const c = campaign;
+  if (!c) return;
   const running = c.status === 'running';
   const paused = c.status === 'paused';
   const where = c.target && (running || paused) ? c.target : target;
-  $('campaign-target').textContent = where
-    ? `${running || paused ? 'Sending on' : 'Page'}: ${where.title || where.url} — ${new URL(where.url).host}`
+  $('campaign-target').textContent = where?.url
+    ? `${running || paused ? 'Sending on' : 'Page'}: ${where.title || where.url} — ${hostOf(where.url)}`
     : 'Open the chat page in this window, then click the AutoChat icon.';
   let state = STATE_WORDS[c.status];
-  if (running) state += c.nextSendIn ? ` · next message ${c.nextSendIn}` : ' · sending…';
+  if (running) state += c.nextSendAt ? ` · next message ${describeWait(c.nextSendAt)}` : ' · sending…';
   if ((paused || c.status === 'stopped') && c.reason) state += ` — ${c.reason}`;
   $('campaign-state').textContent = state;
   $('campaign-dot').className = `dot ${c.status}`;
   $('sent-today').textContent = String(c.messagesSentToday);
   $('sent-total').textContent = String(c.totalMessagesSent);
   $('daily-limit').textContent = String(c.dailyLimit);
-  $('campaign-start').hidden = running || paused;
-  $('campaign-start').disabled = !target || c.limitReachedToday;
+  const start = /** @type {HTMLButtonElement} */ ($('campaign-start'));
+  start.hidden = running || paused;
+  start.disabled = !c.start.allowed;
+  start.title = c.start.reason ?? '';
   $('campaign-pause').hidden = !running;
   $('campaign-resume').hidden = !paused;
   $('campaign-stop').hidden = !(running || paused);
-  if (c.limitReachedToday && !running && !paused) show('campaign-status', 'Today’s limit is reached; AutoChat can start again tomorrow.');
+  if (!c.start.allowed && !running && !paused && c.limitReachedToday && c.start.reason) show('campaign-status', c.start.reason);
 }
 
 function fillForm() {
-  const f = campaign.config;
-  $('campaign-messages').value = f.messages;
-  $('campaign-order').value = f.order;
-  $('campaign-min').value = String(f.minIntervalSeconds);
-  $('campaign-max').value = String(f.maxIntervalSeconds);
-  $('campaign-limit').value = String(f.dailyLimit);
+  if (!campaign) return;
+  const { config: f, limits } = campaign;
+  input('campaign-messages').value = f.messages;
+  input('campaign-order').value = f.order;
+  input('campaign-min').value = String(f.minIntervalSeconds);
+  input('campaign-max').value = String(f.maxIntervalSeconds);
+  input('campaign-limit').value = String(f.dailyLimit);
+  for (const id of ['campaign-min', 'campaign-max']) {
+    input(id).min = String(limits.minIntervalSeconds);
+    input(id).max = String(limits.maxIntervalSeconds);
+  }
+  input('campaign-limit').max = String(limits.maxDailyLimit);
 }
 
 function draft() {
   return {
-    messages: $('campaign-messages').value,
-    order: $('campaign-order').value,
-    minIntervalSeconds: Number($('campaign-min').value),
-    maxIntervalSeconds: Number($('campaign-max').value),
-    dailyLimit: Number($('campaign-limit').value),
+    messages: input('campaign-messages').value,
+    order: input('campaign-order').value,
+    minIntervalSeconds: Number(input('campaign-min').value),
+    maxIntervalSeconds: Number(input('campaign-max').value),
+    dailyLimit: Number(input('campaign-limit').value),
   };
 }
 
+/** @param {import('../types/protocol').FieldMessage[]} [fields] */
 function showFieldErrors(fields = []) {
   for (const name of ['messages', 'minInterval', 'maxInterval', 'dailyLimit']) {
     const error = $(`campaign-${name}-error`);
@@ -71,95 +112,116 @@ function showFieldErrors(fields = []) {
   }
 }
 
+/** @param {unknown} error */
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+
 async function save() {
   showFieldErrors();
   try {
-    campaign = await client.saveCampaign(draft());
-    render();
+    await client.send({ type: 'saveCampaign', campaign: draft() });
+    await refresh();
     return true;
   } catch (error) {
-    showFieldErrors(error.fields);
-    show('campaign-form-status', error.fields?.length ? 'Fix the marked fields, then save.' : error.message);
+    const fields = error instanceof client.CommandError ? error.fields : [];
+    showFieldErrors(fields);
+    show('campaign-form-status', fields.length ? 'Fix the marked fields, then save.' : messageOf(error));
     return false;
   }
 }
 
 async function refresh() {
   try {
-    campaign = await client.getCampaign();
+    campaign = await client.send({ type: 'getCampaign', page: page() });
     render();
   } catch (error) {
-    show('campaign-status', error.message);
+    show('campaign-status', messageOf(error));
   }
+}
+
+/**
+ * Injects the page script (absolute path: Firefox resolves a relative one against the popup) and
+ * asks it something.
+ * @param {number} tabId
+ * @param {ContentRequest} request
+ */
+async function ask(tabId, request) {
+  const results = await chrome.scripting.executeScript({ target: { tabId }, files: ['/content/chat.js'] });
+  const failed = /** @type {{ error?: unknown }[]} */ (results ?? []).find((r) => r?.error);
+  if (failed) throw new Error(String(failed.error));
+  return chrome.tabs.sendMessage(tabId, request);
 }
 
 /** Asks the page which input and send button AutoChat would use. */
 async function detect() {
-  const origin = target && originOf(target.url);
-  if (!origin) {
+  const origin = target?.url && originOf(target.url);
+  if (!target || !origin || !campaign) {
     $('campaign-elements').textContent = '—';
     return;
   }
-  const picks = campaign.sites[origin] ?? {};
+  const picks = campaign.sites[origin] ?? { input: null, button: null };
   $('pick-reset').hidden = !(picks.input || picks.button);
   try {
-    await chrome.scripting.executeScript({ target: { tabId: target.id }, files: ['content/chat.js'] });
-    const found = await chrome.tabs.sendMessage(target.id, { autochat: 'detect', picks });
-    const input = found.input ? `✓ ${found.input}` : '✗ not found — pick it';
-    const button = found.button ? `✓ ${found.button}` : (found.enterFallback ? 'none found — AutoChat will press Enter' : '✗ not found');
-    $('campaign-elements').textContent = `Message box: ${input} · Send button: ${button}`;
+    /** @type {Detection} */
+    const found = await ask(target.id, { autochat: 'detect', picks });
+    const box = found.input ? `✓ ${found.input}` : '✗ not found — pick it';
+    const button = found.button ? `✓ ${found.button}` : found.enterFallback ? 'none found — AutoChat will press Enter' : '✗ not found';
+    $('campaign-elements').textContent = `Message box: ${box} · Send button: ${button}`;
   } catch {
-    $('campaign-elements').textContent = 'AutoChat will look for the message box and send button when the campaign starts (it may need your permission for this site).';
+    $('campaign-elements').textContent =
+      'AutoChat will look for the message box and send button when the campaign starts (it may need your permission for this site).';
   }
 }
 
+/** @param {'input' | 'button'} what */
 async function pick(what) {
+  if (!target) return;
   try {
-    await chrome.scripting.executeScript({ target: { tabId: target.id }, files: ['content/chat.js'] });
     await chrome.tabs.update(target.id, { active: true });
     show('campaign-status', what === 'input' ? 'Click the message box on the page.' : 'Click the send button on the page.');
-    await chrome.tabs.sendMessage(target.id, { autochat: 'pick', what });
+    await ask(target.id, { autochat: 'pick', what });
     await refresh();
     await detect();
   } catch (error) {
-    show('campaign-status', `AutoChat cannot reach this page: ${error.message}`);
+    show('campaign-status', `AutoChat cannot reach this page: ${messageOf(error)}`);
   }
 }
 
 async function start() {
   show('campaign-status', '');
-  if (!target) return;
+  if (!target?.url) return;
   if (!(await save())) return;
   const pattern = originPattern(target.url);
   if (pattern) {
-    // Asked from the click, so Chrome shows its prompt; local pages are granted by the manifest.
+    // Asked from the click, so the browser shows its prompt; local pages are granted by the manifest.
     const granted = await chrome.permissions.request({ origins: [pattern] }).catch(() => false);
     if (!granted) {
-      show('campaign-status', `AutoChat needs your permission to type on ${new URL(target.url).host}. Press ▶ Start again and choose Allow.`);
+      show('campaign-status', `AutoChat needs your permission to type on ${hostOf(target.url)}. Press ▶ Start again and choose Allow.`);
       return;
     }
   }
   try {
-    campaign = await client.startCampaign(target);
-    render();
+    campaign = await client.send({ type: 'startCampaign', tabId: target.id, url: target.url, title: target.title ?? '' });
+    await refresh();
   } catch (error) {
-    show('campaign-status', error.message);
+    show('campaign-status', messageOf(error));
   }
 }
 
-async function control(action) {
+/** @param {'pauseCampaign' | 'resumeCampaign' | 'stopCampaign'} type */
+async function control(type) {
   show('campaign-status', '');
   try {
-    campaign = await action();
-    render();
+    await client.send({ type });
+    await refresh();
   } catch (error) {
-    show('campaign-status', error.message);
+    show('campaign-status', messageOf(error));
   }
 }
 
 /** Wires the card; call once. */
 export async function initCampaign() {
-  await Promise.all([findTarget(), refresh()]);
+  await findTarget();
+  await refresh();
   fillForm();
   render();
   detect();
@@ -168,19 +230,21 @@ export async function initCampaign() {
     if (await save()) show('campaign-form-status', 'Saved.');
   });
   $('campaign-start').addEventListener('click', start);
-  $('campaign-pause').addEventListener('click', () => control(client.pauseCampaign));
-  $('campaign-resume').addEventListener('click', () => control(client.resumeCampaign));
-  $('campaign-stop').addEventListener('click', () => control(client.stopCampaign));
+  $('campaign-pause').addEventListener('click', () => control('pauseCampaign'));
+  $('campaign-resume').addEventListener('click', () => control('resumeCampaign'));
+  $('campaign-stop').addEventListener('click', () => control('stopCampaign'));
   $('pick-input').addEventListener('click', () => pick('input'));
   $('pick-button').addEventListener('click', () => pick('button'));
   $('pick-reset').addEventListener('click', async () => {
-    await client.clearPicks(originOf(target.url));
+    const origin = target?.url && originOf(target.url);
+    if (origin) await client.send({ type: 'clearPicks', origin });
     await refresh();
     detect();
   });
-  chrome.storage.onChanged.addListener((changes, area) => {
-    if (area === 'local' && changes['autochat.campaign']) refresh();
+  client.watch((changed) => {
+    if (changed.campaign) refresh();
   });
-  // The countdown to the next message moves on while the popup is open.
-  setInterval(() => { if (campaign?.status === 'running') refresh(); }, 1_000);
+  // The countdown to the next message moves on while the popup is open: a display tick, computed
+  // from the view's own nextSendAt (no request to the worker).
+  setInterval(render, 1_000);
 }

@@ -1,48 +1,63 @@
-// The pages' client for the worker's command protocol (see README, "Protocol"). Each function
-// sends one command and resolves to its value, or rejects with a CommandError carrying the
-// core's {code, message, field, fields}.
+// @ts-check
+// The pages' client for the worker's command protocol. `send` is typed by the declarations
+// generated from the Rust protocol (types/protocol.d.ts): a command's reply type follows from its
+// `type`, so a page cannot misread a reply without the type check failing.
+
+/**
+ * @typedef {import('../types/protocol').Command} Command
+ * @typedef {import('../types/protocol').Replies} Replies
+ * @typedef {import('../types/protocol').ErrorBody} ErrorBody
+ * @typedef {import('../types/protocol').Changed} Changed
+ * @typedef {import('../types/protocol').FieldMessage} FieldMessage
+ */
 
 /** An error reply from the core. */
 export class CommandError extends Error {
+  /** @param {ErrorBody} body */
   constructor({ code, message, field, fields }) {
     super(message);
     this.name = 'CommandError';
     this.code = code;
     this.field = field ?? null;
+    /** @type {FieldMessage[]} */
     this.fields = fields ?? [];
   }
 }
 
-/** Sends one command object and unwraps the reply. */
+/**
+ * Sends one command and resolves to its value, or rejects with a CommandError.
+ * @template {Command['type']} T
+ * @param {Extract<Command, { type: T }>} command
+ * @returns {Promise<Replies[T]>}
+ */
 export async function send(command) {
   let reply;
   try {
     reply = await chrome.runtime.sendMessage(command);
   } catch (error) {
-    throw new CommandError({ code: 'unreachable', message: `AutoChat's background worker did not answer (${error.message}).` });
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CommandError({ code: 'unreachable', message: `AutoChat's background worker did not answer (${message}).` });
   }
   if (reply && 'value' in reply) return reply.value;
   throw new CommandError(reply?.error ?? { code: 'internal', message: 'AutoChat sent an empty reply.' });
 }
 
-export const listWebhooks = () => send({ type: 'listWebhooks' });
-export const getWebhook = (id) => send({ type: 'getWebhook', id });
-export const addWebhook = (webhook) => send({ type: 'addWebhook', webhook });
-export const updateWebhook = (id, webhook) => send({ type: 'updateWebhook', id, webhook });
-export const deleteWebhook = (id) => send({ type: 'deleteWebhook', id });
-export const setWebhookEnabled = (id, enabled) => send({ type: 'setWebhookEnabled', id, enabled });
-export const setWebhooksEnabled = (enabled) => send({ type: 'setWebhooksEnabled', enabled });
-export const clearStats = (id) => send(id ? { type: 'clearStats', id } : { type: 'clearStats' });
-export const testWebhook = (id) => send({ type: 'testWebhook', id });
-export const emit = (event, data = {}) => send({ type: 'emit', event, data });
-export const getStatus = () => send({ type: 'getStatus' });
-export const getCampaign = () => send({ type: 'getCampaign' });
-export const saveCampaign = (campaign) => send({ type: 'saveCampaign', campaign });
-export const startCampaign = (tab) => send({ type: 'startCampaign', tabId: tab.id, url: tab.url, title: tab.title ?? '' });
-export const pauseCampaign = () => send({ type: 'pauseCampaign' });
-export const resumeCampaign = () => send({ type: 'resumeCampaign' });
-export const stopCampaign = () => send({ type: 'stopCampaign' });
-export const clearPicks = (origin) => send({ type: 'clearPicks', origin });
-export const getHistory = (webhookId) => send({ type: 'getHistory', webhookId });
-export const discardDeliveries = (webhookId) => send({ type: 'discardDeliveries', webhookId });
-export const redeliver = (webhookId, deliveryId) => send({ type: 'redeliver', webhookId, deliveryId });
+/**
+ * Calls `listener` with every `changed` notice from the worker while the page is open. The
+ * connection is made again if the worker restarts.
+ * @param {(changed: Changed) => void} listener
+ */
+export function watch(listener) {
+  const connect = () => {
+    const port = chrome.runtime.connect({ name: 'autochat.watch' });
+    port.onMessage.addListener((message) => {
+      if (message?.changed) listener(message.changed);
+    });
+    // The worker stopped (idle): connect again, and refresh in case something was missed.
+    port.onDisconnect.addListener(() => {
+      setTimeout(connect, 250);
+      listener({ webhooks: true, campaign: true, histories: [] });
+    });
+  };
+  connect();
+}

@@ -1,7 +1,14 @@
+// @ts-check
 // A tiny element builder. Text is always set as text (never parsed as HTML), so user data such as a
 // webhook's name can contain any characters.
 
 /**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, any>} [attributes]
+ * @param {...(Node | string | null | undefined | false | Array<Node | string | null | undefined | false>)} children
+ * @returns {HTMLElementTagNameMap[K]}
+ *
  * el('button', { type: 'button', class: 'x', onclick: fn, 'aria-label': '…' }, 'text', childNode)
  * Attributes named on* become listeners; `dataset` is an object; children are strings or nodes.
  */
@@ -14,8 +21,9 @@ export function el(tag, attributes = {}, ...children) {
     else if (name === 'class') node.className = value;
     else node.setAttribute(name, value === true ? '' : String(value));
   }
-  node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  node.append(...children.flat().filter(/** @returns {c is Node | string} */ (c) => c !== null && c !== undefined && c !== false));
   return node;
 }
 
-export const $ = (id) => document.getElementById(id);
+/** The element with `id`; the pages' markup guarantees it exists. @type {(id: string) => HTMLElement} */
+export const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));

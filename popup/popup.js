@@ -1,28 +1,33 @@
+// @ts-check
 // The popup: status at a glance, the Settings view, and the Webhook Manager in a modal dialog.
+
+import { initCampaign } from './campaign.js';
 import * as client from './client.js';
 import { $ } from './dom.js';
 import { createManager } from './manager.js';
 import { buildSummary, showSummary, wireGlobalSwitch } from './summary.js';
-import { initCampaign } from './campaign.js';
 
 const manager = createManager($('manager-root'), { idPrefix: 'popup' });
 
 async function render() {
   let list;
   try {
-    list = await client.listWebhooks();
+    list = await client.send({ type: 'listWebhooks' });
   } catch (error) {
-    $('settings-status').textContent = error.message;
-    $('home-webhooks-summary').textContent = error.message;
+    const { message } = /** @type {Error} */ (error);
+    $('settings-status').textContent = message;
+    $('home-webhooks-summary').textContent = message;
     return;
   }
   showSummary(list);
   const n = list.webhooks.length;
-  $('home-webhooks-summary').textContent = n === 0
-    ? 'No webhooks yet. Open ⚙️ Settings to connect Slack, Discord, Zapier, IFTTT or your own API.'
-    : `${list.enabledCount} of ${n} webhook${n === 1 ? '' : 's'} enabled${list.webhooksEnabled ? '' : ' — webhooks are switched off'}.`;
+  $('home-webhooks-summary').textContent =
+    n === 0
+      ? 'No webhooks yet. Open ⚙️ Settings to connect Slack, Discord, Zapier, IFTTT or your own API.'
+      : `${list.enabledCount} of ${n} webhook${n === 1 ? '' : 's'} enabled${list.webhooksEnabled ? '' : ' — webhooks are switched off'}.`;
 }
 
+/** @param {boolean} settings */
 function showView(settings) {
   $('home-view').hidden = settings;
   $('settings-view').hidden = !settings;
@@ -37,10 +42,11 @@ $('open-options').addEventListener('click', () => chrome.runtime.openOptionsPage
 buildSummary();
 wireGlobalSwitch('settings-status', render);
 
-const dialog = $('manager-dialog');
+const dialog = /** @type {HTMLDialogElement} */ ($('manager-dialog'));
+/** @type {HTMLElement | null} */
 let opener = null;
 $('manage-webhooks').addEventListener('click', async (event) => {
-  opener = event.currentTarget;
+  opener = /** @type {HTMLElement} */ (event.currentTarget);
   await manager.refresh();
   dialog.showModal(); // modal: the page behind is inert, Esc closes
   manager.focus();
@@ -51,8 +57,9 @@ dialog.addEventListener('close', () => {
   opener?.focus();
 });
 
-chrome.storage.onChanged.addListener((changes, area) => {
-  if (area === 'local' && changes['autochat.registry']) render();
+client.watch((changed) => {
+  if (changed.webhooks) render();
+  manager.changed(changed);
 });
 
 if (location.hash === '#settings') showView(true);

@@ -1,3 +1,4 @@
+// @ts-check
 // The webhook summary shown in the popup's settings and on the options page: the global switch and
 // the figures the core derives (configured, enabled, overall success rate).
 import * as client from './client.js';
@@ -13,23 +14,28 @@ export function buildSummary() {
   );
 }
 
-/** Fills the summary elements from a `listWebhooks` value. */
+/** Fills the summary elements from a `listWebhooks` value. @param {import('../types/protocol').ListView} list */
 export function showSummary(list) {
-  $('webhooks-enabled').checked = list.webhooksEnabled;
-  $('count-configured').textContent = `${list.webhooks.length} / ${list.limit}`;
+  /** @type {HTMLInputElement} */ ($('webhooks-enabled')).checked = list.webhooksEnabled;
+  $('count-configured').textContent = `${list.webhooks.length} / ${list.limits.maxWebhooks}`;
   $('count-enabled').textContent = String(list.enabledCount);
   $('success-rate').textContent = list.successRate === null ? '—' : `${Math.round(list.successRate)}%`;
 }
 
-/** Wires the global switch; `after` re-renders once the core has answered. */
+/**
+ * Wires the global switch; `after` re-renders once the core has answered.
+ * @param {string} statusId
+ * @param {() => Promise<void>} after
+ */
 export function wireGlobalSwitch(statusId, after) {
-  $('webhooks-enabled').addEventListener('change', async (event) => {
+  const box = /** @type {HTMLInputElement} */ ($('webhooks-enabled'));
+  box.addEventListener('change', async () => {
     $(statusId).textContent = '';
     try {
-      const { webhooksEnabled } = await client.setWebhooksEnabled(event.target.checked);
+      const { webhooksEnabled } = await client.send({ type: 'setWebhooksEnabled', enabled: box.checked });
       $(statusId).textContent = webhooksEnabled ? 'Webhooks are on.' : 'Webhooks are off: no event is sent until you switch them on.';
     } catch (error) {
-      $(statusId).textContent = error.message;
+      $(statusId).textContent = /** @type {Error} */ (error).message;
     }
     await after();
   });

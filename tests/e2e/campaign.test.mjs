@@ -1,8 +1,9 @@
 // Campaigns end to end: local chat pages on 127.0.0.1, the popup (in a tab) driving auto-send,
 // and the receiver capturing every webhook the campaign causes.
-import { test, after } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { launch, startReceiver, startChatServer, waitFor, sleep, screenshotPath } from './harness.mjs';
+import { after, test } from 'node:test';
+import { launch, screenshotPath, sleep, startChatServer, startReceiver, waitFor } from './harness.mjs';
 
 const ALL = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
 const cleanups = [];
@@ -15,13 +16,19 @@ async function setUp(chatPage) {
   const receiver = await startReceiver();
   const chats = await startChatServer();
   const ext = await launch();
-  cleanups.push(() => ext.close(), () => chats.close(), () => receiver.close());
+  cleanups.push(
+    () => ext.close(),
+    () => chats.close(),
+    () => receiver.close(),
+  );
   await ext.call({ type: 'addWebhook', webhook: { name: 'Everything', url: `${receiver.base}/ok/all`, events: ALL } });
   const chat = await ext.context.newPage();
   await chat.goto(chats.url(chatPage));
   await sleep(50); // the chat tab was active last
   const popup = await ext.context.newPage();
-  popup.on('pageerror', (error) => { throw error; });
+  popup.on('pageerror', (error) => {
+    throw error;
+  });
   await popup.setViewportSize({ width: 400, height: 800 });
   await popup.goto(ext.url('popup/popup.html'));
   await popup.locator('#campaign-target').filter({ hasText: /Page:/ }).waitFor();
@@ -41,7 +48,9 @@ async function configure(popup, { messages, order = 'sequential', min = 0.2, max
 test('with limit 3: three messages in the chat, and started, 3 × sent (1, 2, 3), limit reached, stopped, in order', async () => {
   const { popup, events, log, chat } = await setUp('textarea.html');
   assert.match(await popup.locator('#campaign-target').textContent(), /Team chat \(textarea\) — 127\.0\.0\.1/);
-  await waitFor(async () => /Message box: ✓ #message · Send button: ✓ #send/.test(await popup.locator('#campaign-elements').textContent()), { what: 'detection' });
+  await waitFor(async () => /Message box: ✓ #message · Send button: ✓ #send/.test(await popup.locator('#campaign-elements').textContent()), {
+    what: 'detection',
+  });
   await configure(popup, { messages: 'Hello! How are you?\nAnyone around?', limit: 3 });
   await popup.getByRole('button', { name: '▶ Start' }).click();
   await waitFor(async () => (await log()).length === 3, { what: '3 messages in the chat' });
@@ -50,19 +59,32 @@ test('with limit 3: three messages in the chat, and started, 3 × sent (1, 2, 3)
   assert.deepEqual(await log(), ['Hello! How are you?', 'Anyone around?', 'Hello! How are you?']);
   assert.equal(await chat.locator('#message').inputValue(), '', 'the input was emptied by the page');
   const got = events();
-  assert.deepEqual(got.map((e) => e.event), ['campaign_started', 'message_sent', 'message_sent', 'message_sent', 'daily_limit_reached', 'campaign_stopped']);
-  assert.deepEqual(got.slice(1, 4).map((e) => [e.data.message, e.data.messagesSentToday, e.data.totalMessagesSent]), [
-    ['Hello! How are you?', 1, 1], ['Anyone around?', 2, 2], ['Hello! How are you?', 3, 3],
-  ]);
+  assert.deepEqual(
+    got.map((e) => e.event),
+    ['campaign_started', 'message_sent', 'message_sent', 'message_sent', 'daily_limit_reached', 'campaign_stopped'],
+  );
+  assert.deepEqual(
+    got.slice(1, 4).map((e) => [e.data.message, e.data.messagesSentToday, e.data.totalMessagesSent]),
+    [
+      ['Hello! How are you?', 1, 1],
+      ['Anyone around?', 2, 2],
+      ['Hello! How are you?', 3, 3],
+    ],
+  );
   assert.deepEqual(got[4].data, { limit: 3, messagesSentToday: 3, timestamp: got[4].timestamp });
   assert.deepEqual(got[5].data.stats, { messagesSentToday: 3, totalMessagesSent: 3 });
-  await waitFor(async () => /Stopped — Today's limit of 3 messages was reached/.test(await popup.locator('#campaign-state').textContent()), { what: 'the stopped state' });
+  await waitFor(async () => /Stopped — Today's limit of 3 messages was reached/.test(await popup.locator('#campaign-state').textContent()), {
+    what: 'the stopped state',
+  });
   assert.equal(await popup.locator('#sent-today').textContent(), '3');
   assert.equal(await popup.getByRole('button', { name: '▶ Start' }).isDisabled(), true, 'no restart until tomorrow');
   await popup.screenshot({ path: screenshotPath('campaign-light.png') });
 });
 
-for (const [page, name] of [['editable.html', 'a contenteditable editor'], ['framework.html', 'a framework-controlled input']]) {
+for (const [page, name] of [
+  ['editable.html', 'a contenteditable editor'],
+  ['framework.html', 'a framework-controlled input'],
+]) {
   test(`messages reach ${name}`, async () => {
     const { popup, events, log } = await setUp(page);
     await configure(popup, { messages: 'First line\nSecond line', limit: 2 });
@@ -88,7 +110,9 @@ test('pause stops sending, resume carries on, stop ends it; each is reported', a
   await popup.getByRole('button', { name: '⏹ Stop' }).click();
   await popup.locator('#campaign-state').filter({ hasText: 'Stopped' }).waitFor();
   await waitFor(() => events().some((e) => e.event === 'campaign_stopped'));
-  const kinds = events().map((e) => e.event).filter((e) => e !== 'message_sent');
+  const kinds = events()
+    .map((e) => e.event)
+    .filter((e) => e !== 'message_sent');
   assert.deepEqual(kinds, ['campaign_started', 'campaign_paused', 'campaign_resumed', 'campaign_stopped']);
   const paused = events().find((e) => e.event === 'campaign_paused');
   assert.equal(paused.data.stats.messagesSentToday, atPause);
@@ -100,7 +124,10 @@ test('a page with no send button gives an error event and a paused campaign', as
   await popup.getByRole('button', { name: '▶ Start' }).click();
   await waitFor(() => events().some((e) => e.event === 'campaign_paused'), { what: 'the pause' });
   const got = events();
-  assert.deepEqual(got.map((e) => e.event), ['campaign_started', 'error', 'campaign_paused']);
+  assert.deepEqual(
+    got.map((e) => e.event),
+    ['campaign_started', 'error', 'campaign_paused'],
+  );
   assert.equal(got[1].data.error, 'Failed to find send button');
   await popup.locator('#campaign-state').filter({ hasText: 'Paused — Failed to find send button' }).waitFor();
   await sleep(1_000);
@@ -116,7 +143,7 @@ test('the milestone fires once when the total crosses 10', async () => {
   const milestones = events().filter((e) => e.event === 'milestone');
   assert.equal(milestones.length, 1);
   assert.deepEqual([milestones[0].data.milestone, milestones[0].data.value], ['10_messages', 10]);
-  const order = events().map((e) => e.event === 'message_sent' ? e.data.totalMessagesSent : e.event);
+  const order = events().map((e) => (e.event === 'message_sent' ? e.data.totalMessagesSent : e.event));
   assert.equal(order[order.indexOf(10) + 1], 'milestone', 'right after the tenth message');
 });
 
@@ -165,12 +192,17 @@ test('leaving the chat for another site stops the campaign; moving within the si
   assert.ok(!events().some((e) => e.event === 'campaign_stopped'), 'same site: still running');
   await chat.goto(chat.url().replace('127.0.0.1', 'localhost'));
   await waitFor(() => events().some((e) => e.event === 'campaign_stopped'), { what: 'the stop' });
-  await popup.locator('#campaign-state').filter({ hasText: /left http:\/\/127\.0\.0\.1:\d+ for another site/ }).waitFor();
+  await popup
+    .locator('#campaign-state')
+    .filter({ hasText: /left http:\/\/127\.0\.0\.1:\d+ for another site/ })
+    .waitFor();
 });
 
 test('when detection cannot find the send button, the user picks it on the page and it is remembered', async () => {
   const { ext, popup, chat, log } = await setUp('picker.html');
-  await waitFor(async () => /Send button: none found — AutoChat will press Enter/.test(await popup.locator('#campaign-elements').textContent()), { what: 'detection' });
+  await waitFor(async () => /Send button: none found — AutoChat will press Enter/.test(await popup.locator('#campaign-elements').textContent()), {
+    what: 'detection',
+  });
   await popup.getByRole('button', { name: '🎯 Pick the send button' }).click();
   await chat.locator('text=AutoChat: click the send button').waitFor();
   await chat.locator('#go').click();

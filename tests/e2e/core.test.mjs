@@ -1,7 +1,8 @@
 // The webhook core, end to end: the built extension in Chromium, a real receiver on 127.0.0.1.
-import { test, before, after, beforeEach } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { deadPort, waitFor, sleep, sharedExtension } from './harness.mjs';
+import { after, before, beforeEach, test } from 'node:test';
+import { deadPort, sharedExtension, sleep, waitFor } from './harness.mjs';
 
 const EVENTS = {
   message_sent: { message: 'Hello! How are you?', messagesSentToday: 42, totalMessagesSent: 1337 },
@@ -62,8 +63,15 @@ test('each of the eight events reaches exactly the subscribed, enabled webhooks 
     assert.equal(request.headers['content-type'], 'application/json');
     assert.match(request.headers['webhook-id'], /^msg_[0-9a-f]{24}$/);
   }
-  assert.deepEqual(receiver.to('/ok/all').map((r) => r.json.event), Object.keys(EVENTS), 'first attempts arrive in emission order');
-  assert.deepEqual(receiver.to('/ok/campaigns').map((r) => r.json.event), ['campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed']);
+  assert.deepEqual(
+    receiver.to('/ok/all').map((r) => r.json.event),
+    Object.keys(EVENTS),
+    'first attempts arrive in emission order',
+  );
+  assert.deepEqual(
+    receiver.to('/ok/campaigns').map((r) => r.json.event),
+    ['campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed'],
+  );
   await waitFor(async () => (await getWebhook(all.id)).triggerCount === 8, { what: 'stats of the first webhook' });
   assert.equal((await getWebhook(campaigns.id)).triggerCount, 4);
 });
@@ -80,7 +88,9 @@ test('with the global switch off nothing is sent', async () => {
 });
 
 test('custom headers arrive with every request', async () => {
-  await addWebhook('Custom API', '/ok/headers', ['error'], { headers: { Authorization: 'Bearer YOUR_API_TOKEN', 'X-API-Key': 'your-api-key', 'X-Environment': 'production' } });
+  await addWebhook('Custom API', '/ok/headers', ['error'], {
+    headers: { Authorization: 'Bearer YOUR_API_TOKEN', 'X-API-Key': 'your-api-key', 'X-Environment': 'production' },
+  });
   await emit('error');
   const [request] = await waitFor(() => receiver.to('/ok/headers').length && receiver.to('/ok/headers'));
   assert.equal(request.headers.authorization, 'Bearer YOUR_API_TOKEN');
@@ -115,7 +125,10 @@ test('a receiver that fails twice then succeeds sees 3 attempts with one deliver
   const gaps = [attempts[1].at - attempts[0].at, attempts[2].at - attempts[1].at];
   assert.ok(gaps[0] >= 1_000 && gaps[0] < 2_000, `first backoff ${gaps[0]} ms`);
   assert.ok(gaps[1] >= 2_000 && gaps[1] < 3_500, `second backoff ${gaps[1]} ms`);
-  const stats = await waitFor(async () => { const w = await getWebhook(webhook.id); return w.triggerCount === 1 && w; });
+  const stats = await waitFor(async () => {
+    const w = await getWebhook(webhook.id);
+    return w.triggerCount === 1 && w;
+  });
   assert.equal(stats.failureCount, 0);
   assert.ok(stats.lastTriggered);
 });
@@ -124,7 +137,10 @@ test('a receiver that always answers 500 sees 3 attempts and failureCount 1 (qui
   const webhook = await addWebhook('Broken', '/status/500/b', ['error'], { retryMode: 'quick' });
   await emit('error');
   await waitFor(() => receiver.to('/status/500/b').length === 3, { timeout: 15_000 });
-  const stats = await waitFor(async () => { const w = await getWebhook(webhook.id); return w.failureCount === 1 && w; });
+  const stats = await waitFor(async () => {
+    const w = await getWebhook(webhook.id);
+    return w.failureCount === 1 && w;
+  });
   assert.equal(stats.triggerCount, 0);
   assert.equal(stats.pendingDeliveries, 0);
   await sleep(4_000);
@@ -161,9 +177,15 @@ test('the 11th webhook is refused with a clear message and nothing changes', asy
 });
 
 test('invalid input gets a message per field and saves nothing', async () => {
-  const reply = await ext.send({ type: 'addWebhook', webhook: { name: '  ', url: 'javascript:alert(1)', method: 'DELETE', events: ['party'], headers: { Host: 'evil' } } });
+  const reply = await ext.send({
+    type: 'addWebhook',
+    webhook: { name: '  ', url: 'javascript:alert(1)', method: 'DELETE', events: ['party'], headers: { Host: 'evil' } },
+  });
   assert.equal(reply.error.code, 'invalid');
-  assert.deepEqual(reply.error.fields.map((f) => f.field), ['name', 'url', 'method', 'events', 'headers']);
+  assert.deepEqual(
+    reply.error.fields.map((f) => f.field),
+    ['name', 'url', 'method', 'events', 'headers'],
+  );
   assert.match(reply.error.fields[1].message, /Only http:\/\/ and https:\/\//);
   const bad = await ext.send({ type: 'nonsense' });
   assert.equal(bad.error.code, 'bad_command');

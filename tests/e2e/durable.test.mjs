@@ -1,8 +1,9 @@
 // Durable delivery, end to end: nothing is lost when the worker, the browser or the network goes
 // away; endpoints' answers are acted on; history and redelivery work from the manager.
-import { test, after } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { launch, startReceiver, waitFor, sleep } from './harness.mjs';
+import { after, test } from 'node:test';
+import { launch, sleep, startReceiver, waitFor } from './harness.mjs';
 
 const cleanups = [];
 after(async () => {
@@ -12,7 +13,10 @@ after(async () => {
 async function fresh() {
   const receiver = await startReceiver();
   const ext = await launch();
-  cleanups.push(() => ext.close(), () => receiver.close());
+  cleanups.push(
+    () => ext.close(),
+    () => receiver.close(),
+  );
   return { receiver, ext };
 }
 
@@ -31,10 +35,13 @@ test('receiver down, 20 events to 2 webhooks, worker stopped, browser closed and
     await ext.call({ type: 'emit', event: 'message_sent', data: { message: `Message ${n}`, messagesSentToday: n, totalMessagesSent: n } });
   }
   // Let the quick attempts fail, so the heads of both queues wait for the long schedule.
-  await waitFor(async () => {
-    const { webhooks } = await ext.call({ type: 'listWebhooks' });
-    return webhooks.every((w) => w.lastError && w.nextAttemptAt && Date.parse(w.nextAttemptAt) - Date.now() > 30_000);
-  }, { timeout: 15_000, what: 'both webhooks waiting a minute' });
+  await waitFor(
+    async () => {
+      const { webhooks } = await ext.call({ type: 'listWebhooks' });
+      return webhooks.every((w) => w.delivery.state === 'waiting' && w.delivery.lastError && Date.parse(w.delivery.nextAttemptAt) - Date.now() > 30_000);
+    },
+    { timeout: 15_000, what: 'both webhooks waiting a minute' },
+  );
   const status = await ext.call({ type: 'getStatus' });
   assert.equal(status.pendingDeliveries, 40);
   await ext.stopWorker();
@@ -51,10 +58,20 @@ test('receiver down, 20 events to 2 webhooks, worker stopped, browser closed and
   assert.equal(new Set(ids).size, 40, 'each delivery id once');
   for (const path of ['/ok/first', '/ok/second']) {
     const messages = receiver.to(path).map((r) => r.json.data.message);
-    assert.deepEqual(messages, Array.from({ length: 20 }, (_, i) => `Message ${i + 1}`), `${path} in emission order`);
+    assert.deepEqual(
+      messages,
+      Array.from({ length: 20 }, (_, i) => `Message ${i + 1}`),
+      `${path} in emission order`,
+    );
   }
   const { webhooks } = await again.call({ type: 'listWebhooks' });
-  assert.deepEqual(webhooks.map((w) => [w.id, w.triggerCount, w.failureCount]), [[first.id, 20, 0], [second.id, 20, 0]]);
+  assert.deepEqual(
+    webhooks.map((w) => [w.id, w.triggerCount, w.failureCount]),
+    [
+      [first.id, 20, 0],
+      [second.id, 20, 0],
+    ],
+  );
 });
 
 test('503 with Retry-After: 2 is retried no sooner than 2 s later', async () => {
@@ -72,10 +89,13 @@ test('410 Gone switches the webhook off and the manager shows why', async () => 
   const { receiver, ext } = await fresh();
   const gone = await add(ext, 'Old endpoint', `${receiver.base}/status/410/old`, ['error']);
   await ext.call({ type: 'emit', event: 'error', data: { error: 'x' } });
-  const w = await waitFor(async () => {
-    const v = await ext.call({ type: 'getWebhook', id: gone.id });
-    return !v.enabled && v;
-  }, { what: 'the webhook switched off' });
+  const w = await waitFor(
+    async () => {
+      const v = await ext.call({ type: 'getWebhook', id: gone.id });
+      return !v.enabled && v;
+    },
+    { what: 'the webhook switched off' },
+  );
   assert.match(w.disabledReason, /410 Gone/);
   assert.equal(w.failureCount, 1);
   const page = await ext.context.newPage();
@@ -108,7 +128,11 @@ test('the manager shows the history of attempts; 🔁 Redeliver sends the same p
   await history.locator('li').first().getByText('Response').click();
   assert.match(await history.locator('li').first().locator('pre').first().textContent(), /"status":200/);
 
-  await history.locator('li').first().getByRole('button', { name: /Redeliver/ }).click();
+  await history
+    .locator('li')
+    .first()
+    .getByRole('button', { name: /Redeliver/ })
+    .click();
   await waitFor(() => receiver.requests.length === 3, { what: 'the redelivery' });
   const [original, , redelivered] = receiver.requests;
   assert.equal(redelivered.headers['webhook-id'], original.headers['webhook-id']);
@@ -130,6 +154,9 @@ test('offline: no attempt is used up; back online, the delivery goes out', async
   assert.equal(entries.length, 0, 'no attempt was recorded');
   await ext.context.setOffline(false);
   await waitFor(() => receiver.requests.length === 1, { timeout: 10_000, what: 'the delivery once online' });
-  w = await waitFor(async () => { const v = await ext.call({ type: 'getWebhook', id: webhook.id }); return v.triggerCount === 1 && v; });
+  w = await waitFor(async () => {
+    const v = await ext.call({ type: 'getWebhook', id: webhook.id });
+    return v.triggerCount === 1 && v;
+  });
   assert.equal(w.failureCount, 0);
 });

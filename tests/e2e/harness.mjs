@@ -1,8 +1,9 @@
 // Shared pieces of the end-to-end suite: a recording HTTP receiver on 127.0.0.1, and a Chromium
 // with the extension's test build (dist-test/: the shipped sources with campaign waits down to
 // 0.1 s) loaded.
-import http from 'node:http';
+
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,14 +54,19 @@ export async function startReceiver({ port = 0 } = {}) {
       seen.set(url.pathname, count);
       const [, kind, arg] = url.pathname.split('/');
       if (kind === 'hang') {
-        res.on('close', () => { entry.closedAt = Date.now(); });
+        res.on('close', () => {
+          entry.closedAt = Date.now();
+        });
         return;
       }
       let status = 200;
       const headers = { 'content-type': 'application/json' };
       if (kind === 'status') status = Number(arg);
       if (kind === 'flaky' && count <= Number(arg)) status = 503;
-      if (kind === 'retry-after' && count === 1) { status = 503; headers['retry-after'] = arg; }
+      if (kind === 'retry-after' && count === 1) {
+        status = 503;
+        headers['retry-after'] = arg;
+      }
       res.writeHead(status, headers).end(JSON.stringify({ status }));
     });
   });
@@ -71,13 +77,24 @@ export async function startReceiver({ port = 0 } = {}) {
     port: server.address().port,
     requests,
     to: (prefix) => requests.filter((r) => r.path.startsWith(prefix)),
-    clear: () => { requests.length = 0; seen.clear(); },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    clear: () => {
+      requests.length = 0;
+      seen.clear();
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 
 function parseJson(text) {
-  try { return JSON.parse(text); } catch { return null; }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Serves the test chat pages in tests/e2e/chat/ on 127.0.0.1. */
@@ -93,7 +110,11 @@ export async function startChatServer() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: (page) => `http://127.0.0.1:${server.address().port}/${page}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 
@@ -154,7 +175,9 @@ export async function launch({ profile, colorScheme = 'light' } = {}) {
     /** Leaves a mark in the running worker's memory; a stopped and restarted worker lacks it. */
     async markWorker() {
       const [worker] = context.serviceWorkers();
-      await worker.evaluate(() => { globalThis.autochatTestMark = true; });
+      await worker.evaluate(() => {
+        globalThis.autochatTestMark = true;
+      });
     },
     /** True when the worker running now is not the one that was marked. */
     async workerWasRestarted() {

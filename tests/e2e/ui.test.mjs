@@ -1,8 +1,9 @@
 // The screens a user works in, driven as a user would: the popup (opened in a tab), Settings, the
 // Webhook Manager modal, and the options page. Saves README's screenshots.
-import { test, before, after, beforeEach } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { deadPort, waitFor, screenshotPath, sharedExtension } from './harness.mjs';
+import { after, before, beforeEach, test } from 'node:test';
+import { deadPort, screenshotPath, sharedExtension, waitFor } from './harness.mjs';
 
 const LABELS = { message_sent: 'Message Sent', error: 'Error', milestone: 'Milestone' };
 let receiver;
@@ -13,7 +14,9 @@ sharedExtension({ before, after, beforeEach }, (shared) => ({ receiver, ext } = 
 beforeEach(async () => {
   await page?.close();
   page = await ext.context.newPage();
-  page.on('pageerror', (error) => { throw error; });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
   await page.setViewportSize({ width: 400, height: 600 });
   await page.emulateMedia({ colorScheme: 'light' });
   await page.goto(ext.url('popup/popup.html'));
@@ -63,7 +66,11 @@ test('bad input shows a message next to each field, keeps what was typed, and sa
   assert.match(await d.locator('#popup-events-error').textContent(), /at least one event/);
   assert.equal(await d.getByLabel('Name').getAttribute('aria-invalid'), 'true');
 
-  for (const [url, says] of [['httpfoo', /full URL/], ['javascript:alert(1)', /not javascript:/], ['ftp://files.example/x', /not ftp:/]]) {
+  for (const [url, says] of [
+    ['httpfoo', /full URL/],
+    ['javascript:alert(1)', /not javascript:/],
+    ['ftp://files.example/x', /not ftp:/],
+  ]) {
     await fillForm({ name: 'Typed name', url, events: ['error'] });
     await d.getByRole('button', { name: /Add Webhook/ }).click();
     assert.match(await d.locator('#popup-url-error').textContent(), says);
@@ -133,15 +140,19 @@ test('add, edit, toggle, test, see stats change live, and delete a webhook', asy
   await waitFor(async () => /Total Triggers\s*1/.test(await stats.textContent()), { what: 'live stats' });
   assert.match(await stats.textContent(), /Last Triggered\s*just now/);
   assert.match(await stats.textContent(), /Success Rate\s*100%/);
-  assert.ok(await stats.locator('dd[title]').count() === 1, 'the exact time is on hover');
+  assert.ok((await stats.locator('dd[title]').count()) === 1, 'the exact time is on hover');
   assert.match(await result.textContent(), /HTTP 200/, 'the test result stays in place across the refresh');
   await dialog().screenshot({ path: screenshotPath('manager-light.png') });
 
   // Delete asks first
-  await item('Team Slack (alerts)').getByRole('button', { name: /Delete/ }).click();
+  await item('Team Slack (alerts)')
+    .getByRole('button', { name: /Delete/ })
+    .click();
   await item('Team Slack (alerts)').getByRole('button', { name: 'Keep it' }).click();
   assert.equal((await stored()).length, 1);
-  await item('Team Slack (alerts)').getByRole('button', { name: /Delete/ }).click();
+  await item('Team Slack (alerts)')
+    .getByRole('button', { name: /Delete/ })
+    .click();
   await item('Team Slack (alerts)').getByRole('button', { name: 'Delete “Team Slack (alerts)”' }).click();
   await waitFor(async () => (await stored()).length === 0);
   await d.getByText('No webhooks yet.').waitFor();
@@ -207,9 +218,20 @@ test('at 10 webhooks the form says so instead of failing on submit', async () =>
   }
   await openManager();
   assert.match(await dialog().locator('#popup-limit').textContent(), /10 webhooks, the most/);
-  assert.equal(await dialog().getByRole('button', { name: /Add Webhook/ }).isDisabled(), true);
+  assert.equal(
+    await dialog()
+      .getByRole('button', { name: /Add Webhook/ })
+      .isDisabled(),
+    true,
+  );
   await dialog().getByRole('button', { name: '✏️ Edit Hook 1', exact: true }).click();
-  assert.equal(await dialog().getByRole('button', { name: /Save Changes/ }).isDisabled(), false, 'editing still works');
+  assert.equal(
+    await dialog()
+      .getByRole('button', { name: /Save Changes/ })
+      .isDisabled(),
+    false,
+    'editing still works',
+  );
 });
 
 test('a webhook whose site access is missing is marked', async () => {
@@ -242,8 +264,14 @@ test('the options page holds the same manager, full page', async () => {
 });
 
 test('dark theme screenshots', async () => {
-  await ext.call({ type: 'addWebhook', webhook: { name: 'Slack Notifications', url: `${receiver.base}/ok/slack`, events: ['message_sent', 'daily_limit_reached', 'error'] } });
-  await ext.call({ type: 'addWebhook', webhook: { name: 'Zapier Automation', url: `${receiver.base}/status/500/zap`, events: ['campaign_started', 'campaign_stopped'] } });
+  await ext.call({
+    type: 'addWebhook',
+    webhook: { name: 'Slack Notifications', url: `${receiver.base}/ok/slack`, events: ['message_sent', 'daily_limit_reached', 'error'] },
+  });
+  await ext.call({
+    type: 'addWebhook',
+    webhook: { name: 'Zapier Automation', url: `${receiver.base}/status/500/zap`, events: ['campaign_started', 'campaign_stopped'] },
+  });
   await ext.call({ type: 'emit', event: 'error', data: { error: 'Failed to find send button' } });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto(ext.url('popup/popup.html'));

@@ -38,7 +38,10 @@ impl<P: Ports> Engine<P> {
             id: w.id.clone(),
             name: w.name.clone(),
             url: w.url.clone(),
-            host: checked.as_ref().map(|u| u.host.clone()).unwrap_or_default(),
+            host: checked
+                .as_ref()
+                .map(|u| u.port.map_or_else(|| u.host.clone(), |port| format!("{}:{port}", u.host)))
+                .unwrap_or_default(),
             method: w.method,
             events: w.events.clone(),
             headers: w.headers.clone(),

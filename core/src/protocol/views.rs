@@ -36,7 +36,7 @@ views! {
         pub name: String,
         /// Endpoint URL.
         pub url: String,
-        /// The URL's host, for short mentions.
+        /// The URL's host and port, for short mentions.
         pub host: String,
         /// HTTP method.
         pub method: Method,

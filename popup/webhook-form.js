@@ -1,0 +1,279 @@
+// @ts-check
+// The Webhook Manager's add/edit form. Validation runs in the page through the core's own wasm
+// validator; the choices (methods, events, retry modes with their wording) come from the core's
+// catalog, and the limit from the list view.
+import * as client from './client.js';
+import { el } from './dom.js';
+import { parseHeaders, validateWebhook } from './wasm.js';
+
+/**
+ * @typedef {import('../types/protocol').WebhookView} WebhookView
+ * @typedef {import('../types/protocol').ListView} ListView
+ * @typedef {import('../types/protocol').Catalog} Catalog
+ * @typedef {{ id: (name: string) => string, catalog: Catalog, latest: () => ListView | null, refresh: () => Promise<unknown> }} FormContext
+ */
+
+const FIELDS = ['name', 'url', 'method', 'events', 'headers', 'retryMode'];
+
+/**
+ * Builds the form; returns it with the calls the rest of the manager needs.
+ * @param {FormContext} ctx
+ */
+export function createForm(ctx) {
+  const { id, catalog } = ctx;
+  /** The webhook being edited, or null when adding. @type {WebhookView | null} */
+  let editing = null;
+  const errorFor = (field) => el('p', { class: 'field-error', id: id(`${field}-error`), hidden: true });
+  const nameInput = el('input', {
+    id: id('name'),
+    name: 'name',
+    type: 'text',
+    autocomplete: 'off',
+    placeholder: 'Slack Notifications',
+    'aria-describedby': id('name-error'),
+  });
+  const urlInput = el('input', {
+    id: id('url'),
+    name: 'url',
+    type: 'text',
+    inputmode: 'url',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: 'https://hooks.slack.com/services/…',
+    'aria-describedby': `${id('url-error')} ${id('url-warning')} ${id('url-access')}`,
+  });
+  const urlWarning = el('p', { class: 'field-warning', id: id('url-warning'), hidden: true });
+  const urlAccess = el('p', { class: 'hint', id: id('url-access'), hidden: true });
+  const methodSelect = el(
+    'select',
+    { id: id('method'), name: 'method', 'aria-describedby': id('method-error') },
+    catalog.methods.map((m) => el('option', { value: m.value, title: m.description }, m.label)),
+  );
+  const eventBoxes = catalog.events.map((e) =>
+    el('input', { type: 'checkbox', id: id(`event-${e.value}`), value: e.value, 'aria-describedby': id(`event-${e.value}-desc`) }),
+  );
+  const eventsFieldset = el(
+    'fieldset',
+    { class: 'events', id: id('events'), 'aria-describedby': id('events-error') },
+    el('legend', {}, 'Events'),
+    catalog.events.map((e, i) =>
+      el(
+        'div',
+        { class: 'event-option' },
+        eventBoxes[i],
+        el('label', { for: id(`event-${e.value}`) }, e.label),
+        el('p', { class: 'hint', id: id(`event-${e.value}-desc`) }, e.description, ' ', el('code', {}, e.value)),
+      ),
+    ),
+  );
+  const headersInput = el('textarea', {
+    id: id('headers'),
+    name: 'headers',
+    rows: 3,
+    spellcheck: 'false',
+    placeholder: '{"Authorization": "Bearer …"}',
+    'aria-describedby': `${id('headers-hint')} ${id('headers-error')}`,
+  });
+  const retrySelect = el(
+    'select',
+    { id: id('retry'), name: 'retryMode', 'aria-describedby': `${id('retry-hint')} ${id('retryMode-error')}` },
+    catalog.retryModes.map((r) => el('option', { value: r.value }, r.label)),
+  );
+  const retryHint = el('p', { class: 'hint', id: id('retry-hint') });
+  const describeRetry = () => {
+    retryHint.textContent = catalog.retryModes.find((r) => r.value === retrySelect.value)?.description ?? '';
+  };
+  retrySelect.addEventListener('change', describeRetry);
+  const submitButton = el('button', { type: 'submit', class: 'primary', id: id('submit') }, '➕ Add Webhook');
+  const cancelButton = el('button', { type: 'button', id: id('cancel'), hidden: true, onclick: () => resetForm() }, 'Cancel');
+  const formTitle = el('h3', { id: id('form-title') }, 'Add a webhook');
+  const formStatus = el('p', { class: 'form-status', id: id('form-status'), role: 'status' });
+  const limitNotice = el('p', { class: 'notice', id: id('limit'), hidden: true });
+  const inputs = { name: nameInput, url: urlInput, method: methodSelect, events: eventsFieldset, headers: headersInput, retryMode: retrySelect };
+  const errors = Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)]));
+
+  const form = el(
+    'form',
+    { class: 'webhook-form', novalidate: true, 'aria-labelledby': id('form-title'), onsubmit: submit },
+    formTitle,
+    limitNotice,
+    el('div', { class: 'field' }, el('label', { for: id('name') }, 'Name'), nameInput, errors.name),
+    el('div', { class: 'field' }, el('label', { for: id('url') }, 'URL'), urlInput, errors.url, urlWarning, urlAccess),
+    el('div', { class: 'field' }, el('label', { for: id('method') }, 'Method'), methodSelect, errors.method),
+    el('div', { class: 'field' }, eventsFieldset, errors.events),
+    el(
+      'div',
+      { class: 'field' },
+      el('label', { for: id('headers') }, 'Custom Headers ', el('span', { class: 'optional' }, '(optional, JSON)')),
+      headersInput,
+      el('p', { class: 'hint', id: id('headers-hint') }, catalog.hints.headers ?? ''),
+      errors.headers,
+    ),
+    el('div', { class: 'field' }, el('label', { for: id('retry') }, 'Retries'), retrySelect, retryHint, errors.retryMode),
+    el('div', { class: 'actions' }, submitButton, cancelButton),
+    formStatus,
+  );
+
+  function draftFromForm() {
+    return {
+      name: nameInput.value,
+      url: urlInput.value,
+      method: methodSelect.value,
+      events: eventBoxes.filter((b) => b.checked).map((b) => b.value),
+      headers: null,
+      enabled: null,
+      retryMode: retrySelect.value,
+    };
+  }
+
+  function showFieldErrors(fields) {
+    for (const f of FIELDS) {
+      const messages = fields.filter((m) => m.field === f).map((m) => m.message);
+      errors[f].textContent = messages.join(' ');
+      errors[f].hidden = messages.length === 0;
+      inputs[f].setAttribute('aria-invalid', String(messages.length > 0));
+    }
+    const first = FIELDS.find((f) => fields.some((m) => m.field === f));
+    if (first) (first === 'events' ? eventBoxes[0] : inputs[first]).focus();
+  }
+
+  function showUrlWarning(warnings) {
+    const w = warnings.find((m) => m.field === 'url');
+    urlWarning.textContent = w ? `⚠️ ${w.message}` : '';
+    urlWarning.hidden = !w;
+  }
+
+  function clearFieldError(field) {
+    errors[field].hidden = true;
+    errors[field].textContent = '';
+    inputs[field].setAttribute('aria-invalid', 'false');
+  }
+
+  nameInput.addEventListener('input', () => clearFieldError('name'));
+  urlInput.addEventListener('input', () => {
+    clearFieldError('url');
+    const check = validateWebhook({ ...draftFromForm(), events: ['error'], name: 'x', headers: null });
+    showUrlWarning(check.warnings);
+    explainAccess(check);
+  });
+
+  // Says before saving that Chrome will ask for the endpoint's site, and why.
+  async function explainAccess(check) {
+    let text = '';
+    if (check.valid && check.needsPermission && check.originPattern) {
+      const host = new URL(urlInput.value.trim()).host;
+      const granted = await chrome.permissions.contains({ origins: [check.originPattern] }).catch(() => false);
+      text = granted
+        ? ''
+        : `When you save, Chrome will ask you to let AutoChat send requests to ${host}. AutoChat asks for this one site only, so that it can deliver your webhooks there.`;
+    }
+    urlAccess.textContent = text;
+    urlAccess.hidden = !text;
+  }
+  headersInput.addEventListener('input', () => clearFieldError('headers'));
+  for (const b of eventBoxes) b.addEventListener('change', () => clearFieldError('events'));
+
+  async function submit(event) {
+    event.preventDefault();
+    formStatus.textContent = '';
+    const draft = draftFromForm();
+    const headers = parseHeaders(headersInput.value);
+    const check = validateWebhook({ ...draft, headers: headers.ok ? headers.headers : null });
+    const fields = [...check.fields];
+    if (!headers.ok) fields.push({ field: 'headers', message: headers.message });
+    showFieldErrors(fields);
+    showUrlWarning(check.warnings);
+    if (fields.length) return;
+
+    // Ask for the endpoint's origin while the click still counts as a user gesture.
+    if (check.needsPermission && check.originPattern) {
+      const host = new URL(draft.url.trim()).host;
+      let granted = false;
+      try {
+        granted = await chrome.permissions.request({ origins: [check.originPattern] });
+      } catch (error) {
+        formStatus.textContent = `AutoChat could not ask for access to ${host}: ${error.message}`;
+        return;
+      }
+      if (!granted) {
+        formStatus.textContent = `The webhook was not saved: AutoChat needs your permission to send requests to ${host}. Press the button again and choose Allow.`;
+        return;
+      }
+    }
+
+    submitButton.disabled = true;
+    try {
+      const payload = { ...draft, headers: headers.headers };
+      const result = editing
+        ? await client.send({ type: 'updateWebhook', id: editing.id, webhook: payload })
+        : await client.send({ type: 'addWebhook', webhook: payload });
+      const verb = editing ? 'saved' : 'added';
+      resetForm();
+      formStatus.textContent = `Webhook “${result.webhook.name}” ${verb}.`;
+      showUrlWarning([]);
+      await ctx.refresh();
+    } catch (error) {
+      if (error instanceof client.CommandError && error.fields.length) showFieldErrors(error.fields);
+      else formStatus.textContent = error instanceof Error ? error.message : String(error);
+    } finally {
+      submitButton.disabled = false;
+      updateLimit();
+    }
+  }
+
+  function resetForm() {
+    editing = null;
+    form.reset();
+    methodSelect.value = 'POST';
+    retrySelect.value = 'persistent';
+    describeRetry();
+    formTitle.textContent = 'Add a webhook';
+    submitButton.textContent = '➕ Add Webhook';
+    cancelButton.hidden = true;
+    showFieldErrors([]);
+    showUrlWarning([]);
+    urlAccess.textContent = '';
+    urlAccess.hidden = true;
+    updateLimit();
+  }
+
+  function startEditing(webhook) {
+    editing = webhook;
+    nameInput.value = webhook.name;
+    urlInput.value = webhook.url;
+    methodSelect.value = webhook.method;
+    retrySelect.value = webhook.retryMode;
+    describeRetry();
+    eventBoxes.forEach((b) => {
+      b.checked = webhook.events.includes(b.value);
+    });
+    headersInput.value = Object.keys(webhook.headers).length ? JSON.stringify(webhook.headers, null, 2) : '';
+    formTitle.textContent = `Edit “${webhook.name}”`;
+    submitButton.textContent = '💾 Save Changes';
+    cancelButton.hidden = false;
+    formStatus.textContent = '';
+    showFieldErrors([]);
+    updateLimit();
+    nameInput.focus();
+    form.scrollIntoView({ block: 'start' });
+  }
+
+  function updateLimit() {
+    const latest = ctx.latest();
+    const full = !editing && latest && !latest.add.allowed;
+    limitNotice.hidden = !full;
+    limitNotice.textContent = full ? (latest.add.reason ?? '') : '';
+    submitButton.disabled = Boolean(full);
+  }
+
+  describeRetry();
+  return {
+    element: form,
+    startEditing,
+    resetForm,
+    updateLimit,
+    /** @param {string} webhookId */
+    isEditing: (webhookId) => editing?.id === webhookId,
+    focus: () => nameInput.focus(),
+  };
+}
