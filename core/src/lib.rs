@@ -20,14 +20,14 @@ pub mod values;
 pub mod rules;
 
 pub mod campaign;
-pub mod delivery;
+pub(crate) mod delivery;
 pub mod webhooks;
 
 pub mod protocol;
-pub mod store;
+pub(crate) mod store;
 
-pub mod engine;
-pub mod error;
+pub(crate) mod engine;
+pub(crate) mod error;
 pub mod ports;
 
 #[cfg(test)]

@@ -225,7 +225,7 @@ impl Http for Fake {
         }
         .unwrap_or(HttpOutcome::Response { status: 200, retry_after: None, body: "{\"ok\":true}".into() });
         let outcome = if self.0.offline.get() { HttpOutcome::NetworkError("Failed to fetch".into()) } else { outcome };
-        let timeout = request.timeout_ms;
+        let timeout = u64::try_from(request.timeout.as_millis()).unwrap_or(u64::MAX);
         self.0.sent.borrow_mut().push(Sent { at: self.now(), request, stored_before_sending });
         let in_flight = self.0.in_flight.get() + 1;
         self.0.in_flight.set(in_flight);

@@ -51,7 +51,9 @@ async fn fetch(request: &HttpRequest) -> Result<Response, JsValue> {
     init.set_method(request.method.as_str());
     init.set_headers(&headers);
     init.set_redirect(RequestRedirect::Manual);
-    init.set_signal(Some(&AbortSignal::timeout_with_u32(u32::try_from(request.timeout_ms).unwrap_or(u32::MAX))));
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(
+        u32::try_from(request.timeout.as_millis()).unwrap_or(u32::MAX),
+    )));
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
     }

@@ -108,11 +108,6 @@ impl Outbox {
         self.len
     }
 
-    /// Whether nothing waits.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Every waiting delivery, each webhook's in order.
     pub fn iter(&self) -> impl Iterator<Item = &Delivery> {
         self.queues.values().flatten()
@@ -246,7 +241,7 @@ mod tests {
         assert!(o.remove(&wid(2), &delivery(3, 2, 0).id).is_some());
         assert!(o.remove(&wid(2), &delivery(3, 2, 0).id).is_none());
         assert_eq!(o.remove_for_webhook(&wid(1)).len(), 2);
-        assert!(o.is_empty());
+        assert_eq!(o.len(), 0);
     }
 
     #[test]

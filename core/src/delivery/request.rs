@@ -14,6 +14,7 @@ use crate::values::http::Method;
 use crate::values::ids::DeliveryId;
 use crate::values::time::Millis;
 use crate::webhooks::webhook::Webhook;
+use std::time::Duration;
 
 /// The request for one attempt.
 pub fn build_request(
@@ -22,7 +23,7 @@ pub fn build_request(
     event: &str,
     body: &str,
     now: Millis,
-    timeout_ms: u64,
+    timeout: Duration,
 ) -> HttpRequest {
     let mut headers = Vec::with_capacity(webhook.headers.len() + 3);
     let custom_content_type = webhook.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type"));
@@ -36,7 +37,7 @@ pub fn build_request(
         Method::Get => (with_query(&webhook.url, event, body), None),
         _ => (webhook.url.clone(), Some(body.to_string())),
     };
-    HttpRequest { method: webhook.method, url, headers, body, timeout_ms }
+    HttpRequest { method: webhook.method, url, headers, body, timeout }
 }
 
 fn with_query(url: &str, event: &str, body: &str) -> String {
@@ -94,19 +95,26 @@ mod tests {
     #[test]
     fn post_sends_the_body_with_json_type_custom_headers_and_delivery_id() {
         let w = webhook(Method::Post, "https://a.com/h", &[("Authorization", "Bearer t")]);
-        let r = build_request(&w, &DeliveryId("msg_1".into()), "error", "{\"a\":1}", Millis(1_765_128_600_999), 10_000);
+        let r = build_request(
+            &w,
+            &DeliveryId("msg_1".into()),
+            "error",
+            "{\"a\":1}",
+            Millis(1_765_128_600_999),
+            Duration::from_secs(10),
+        );
         assert_eq!(r.url, "https://a.com/h");
         assert_eq!(r.body.as_deref(), Some("{\"a\":1}"));
         assert_eq!(names(&r), ["Content-Type", "Authorization", "webhook-id", "webhook-timestamp"]);
         assert_eq!(r.headers[2].1, "msg_1");
         assert_eq!(r.headers[3].1, "1765128600");
-        assert_eq!(r.timeout_ms, 10_000);
+        assert_eq!(r.timeout, Duration::from_secs(10));
     }
 
     #[test]
     fn a_custom_content_type_replaces_ours() {
         let w = webhook(Method::Put, "https://a.com", &[("content-type", "text/plain")]);
-        let r = build_request(&w, &DeliveryId("msg_1".into()), "error", "{}", Millis(0), 1);
+        let r = build_request(&w, &DeliveryId("msg_1".into()), "error", "{}", Millis(0), Duration::from_millis(1));
         assert_eq!(names(&r), ["content-type", "webhook-id", "webhook-timestamp"]);
     }
 
@@ -119,15 +127,28 @@ mod tests {
             "message_sent",
             "{\"a\":\"b c\"}",
             Millis(0),
-            1,
+            Duration::from_millis(1),
         );
         assert_eq!(r.url, "https://a.com/h?event=message_sent&payload=%7B%22a%22%3A%22b%20c%22%7D");
         assert_eq!(r.body, None);
         assert_eq!(names(&r), ["webhook-id", "webhook-timestamp"]);
-        let r =
-            build_request(&webhook(Method::Get, "https://a.com/h?key=1#top", &[]), &id, "error", "{}", Millis(0), 1);
+        let r = build_request(
+            &webhook(Method::Get, "https://a.com/h?key=1#top", &[]),
+            &id,
+            "error",
+            "{}",
+            Millis(0),
+            Duration::from_millis(1),
+        );
         assert_eq!(r.url, "https://a.com/h?key=1&event=error&payload=%7B%7D#top");
-        let r = build_request(&webhook(Method::Get, "https://a.com/h?", &[]), &id, "error", "{}", Millis(0), 1);
+        let r = build_request(
+            &webhook(Method::Get, "https://a.com/h?", &[]),
+            &id,
+            "error",
+            "{}",
+            Millis(0),
+            Duration::from_millis(1),
+        );
         assert_eq!(r.url, "https://a.com/h?event=error&payload=%7B%7D");
     }
 

@@ -67,7 +67,7 @@ impl<P: Ports> Engine<P> {
     pub(super) async fn test(&self, id: &WebhookId) -> Result<TestResult, Error> {
         let now = self.ports.now();
         let delivery = DeliveryId::from_random(self.random_bytes());
-        let timeout = self.policies.retry.timeout_ms;
+        let timeout = self.policies.retry.timeout;
         let request = {
             let s = self.state.borrow();
             let w = s.registry().get(id)?;
@@ -171,7 +171,7 @@ impl<P: Ports> Engine<P> {
             let mut starts = Vec::with_capacity(due.len());
             for d in due {
                 let Ok(w) = s.registry().get(&d.webhook_id) else { continue };
-                let request = build_request(w, &d.id, &d.event, &d.body, now, self.policies.retry.timeout_ms);
+                let request = build_request(w, &d.id, &d.event, &d.body, now, self.policies.retry.timeout);
                 starts.push((w.id.clone(), d.id.clone(), request));
             }
             if !starts.is_empty() {
@@ -251,7 +251,7 @@ impl<P: Ports> Engine<P> {
                 event,
                 attempt,
                 status,
-                error: describe_outcome(outcome, policy.timeout_ms),
+                error: describe_outcome(outcome, policy.timeout),
                 duration_ms: now.since(started),
                 response: match outcome {
                     HttpOutcome::Response { body, .. } => Some(snippet(body)),

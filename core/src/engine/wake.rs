@@ -4,19 +4,20 @@
 
 use super::Engine;
 use crate::ports::Ports;
+use crate::rules::retry::ms;
 use crate::values::time::Millis;
 use std::rc::Rc;
 use std::time::Duration;
 
 /// Waits up to this long also get an in-memory timer; longer ones rely on the alarm alone.
-const TIMER_HORIZON_MS: u64 = 60_000;
+const TIMER_HORIZON: Duration = Duration::from_secs(60);
 /// Slack added to the in-flight watchdog alarm beyond the request timeout.
-const WATCHDOG_SLACK_MS: u64 = 5_000;
+const WATCHDOG_SLACK: Duration = Duration::from_secs(5);
 /// While offline, the alarm looks again this often, in case the worker stops meanwhile.
-const OFFLINE_RECHECK_MS: u64 = 60_000;
+const OFFLINE_RECHECK: Duration = Duration::from_secs(60);
 /// While offline and alive, the worker looks again this often (not every browser fires `online`
 /// in a service worker).
-const OFFLINE_POLL_MS: u64 = 2_000;
+const OFFLINE_POLL: Duration = Duration::from_secs(2);
 
 impl<P: Ports> Engine<P> {
     /// Called when the wake-up alarm fires or the network comes back: carries on with due work.
@@ -67,15 +68,15 @@ impl<P: Ports> Engine<P> {
     /// Keeps the alarm (and, for short waits, a timer) set for the earliest pending work.
     fn rearm(self: &Rc<Self>, now: Millis, online: bool) {
         let campaign_at = self.campaign_due_at();
-        let timeout_ms = self.policies.retry.timeout_ms;
+        let watchdog_after = ms(self.policies.retry.timeout + WATCHDOG_SLACK);
         let timer = {
             let mut guard = self.state.borrow_mut();
             let s = &mut *guard;
             let mut next_due = s.outbox().next_due(|w| s.registry().may_deliver_to(w), &s.in_flight);
             if !online {
-                next_due = next_due.map(|at| at.max(now.plus(OFFLINE_RECHECK_MS)));
+                next_due = next_due.map(|at| at.max(now.plus(ms(OFFLINE_RECHECK))));
             }
-            let watchdog = (!s.in_flight.is_empty() || s.sending).then(|| now.plus(timeout_ms + WATCHDOG_SLACK_MS));
+            let watchdog = (!s.in_flight.is_empty() || s.sending).then(|| now.plus(watchdog_after));
             let wanted = next_due.into_iter().chain(watchdog).chain(campaign_at).min();
             // An alarm that fires earlier than needed is harmless (the wake finds nothing due and
             // re-arms), and each alarm call is an extension API round trip, so the alarm is only
@@ -89,12 +90,12 @@ impl<P: Ports> Engine<P> {
                 self.ports.arm_alarm(wanted);
                 s.alarm_at = wanted;
             }
-            let deliveries_at = if online { next_due } else { next_due.map(|_| now.plus(OFFLINE_POLL_MS)) };
+            let deliveries_at = if online { next_due } else { next_due.map(|_| now.plus(ms(OFFLINE_POLL))) };
             let timer_for = deliveries_at.into_iter().chain(campaign_at).min();
             match timer_for {
                 Some(at)
                     if at > now
-                        && at.since(now) <= TIMER_HORIZON_MS
+                        && at.since(now) <= ms(TIMER_HORIZON)
                         && s.timer_at.is_none_or(|t| t <= now || t > at) =>
                 {
                     s.timer_at = Some(at);

@@ -3,6 +3,7 @@
 use crate::values::http::HttpOutcome;
 use crate::values::time::Millis;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// How far a webhook's deliveries keep trying, chosen per webhook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -20,31 +21,31 @@ pub enum RetryMode {
 /// How a failed attempt is retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// The waits before the quick retries; every delivery gets `quick_delays_ms.len() + 1` quick
+    /// The waits before the quick retries; every delivery gets `quick_delays.len() + 1` quick
     /// attempts.
-    pub quick_delays_ms: Vec<u64>,
+    pub quick_delays: Vec<Duration>,
     /// The waits before each further retry of a [`RetryMode::Persistent`] delivery.
-    pub long_delays_ms: Vec<u64>,
+    pub long_delays: Vec<Duration>,
     /// Extra random wait added to each delay, in thousandths of it (100 = up to +10%), so that
     /// many deliveries failing together do not retry in lockstep. Never shortens a delay.
     pub jitter_permille: u64,
     /// The longest wait a `Retry-After` header may impose.
-    pub retry_after_cap_ms: u64,
+    pub retry_after_cap: Duration,
     /// How long one attempt may take before it is aborted.
-    pub timeout_ms: u64,
+    pub timeout: Duration,
 }
 
-const SECOND: u64 = 1_000;
-const MINUTE: u64 = 60 * SECOND;
-const HOUR: u64 = 60 * MINUTE;
+const SECOND: Duration = Duration::from_secs(1);
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3_600);
 
 impl Default for RetryPolicy {
     /// 3 quick attempts (the guide's 1 s then 2 s backoff), then retries after 1, 5, 15 and 30
     /// minutes and 1, 2, 4, 8, 8 and 8 hours: 13 attempts over about 32 hours. 10 s timeout.
     fn default() -> Self {
         RetryPolicy {
-            quick_delays_ms: vec![SECOND, 2 * SECOND],
-            long_delays_ms: vec![
+            quick_delays: vec![SECOND, 2 * SECOND],
+            long_delays: vec![
                 MINUTE,
                 5 * MINUTE,
                 15 * MINUTE,
@@ -57,8 +58,8 @@ impl Default for RetryPolicy {
                 8 * HOUR,
             ],
             jitter_permille: 100,
-            retry_after_cap_ms: HOUR,
-            timeout_ms: 10 * SECOND,
+            retry_after_cap: HOUR,
+            timeout: 10 * SECOND,
         }
     }
 }
@@ -66,28 +67,28 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait before retry number `n` (1-based) in `mode`, before jitter; `None` when there is
     /// no such retry.
-    pub fn delay_before_retry(&self, mode: RetryMode, n: u32) -> Option<u64> {
+    pub fn delay_before_retry(&self, mode: RetryMode, n: u32) -> Option<Duration> {
         let i = (n as usize).checked_sub(1)?;
         match mode {
-            RetryMode::Quick => self.quick_delays_ms.get(i).copied(),
-            RetryMode::Persistent => self.quick_delays_ms.iter().chain(&self.long_delays_ms).nth(i).copied(),
+            RetryMode::Quick => self.quick_delays.get(i).copied(),
+            RetryMode::Persistent => self.quick_delays.iter().chain(&self.long_delays).nth(i).copied(),
         }
     }
 
     /// Attempts a delivery gets in all in `mode`.
     pub fn max_attempts(&self, mode: RetryMode) -> u32 {
         let retries = match mode {
-            RetryMode::Quick => self.quick_delays_ms.len(),
-            RetryMode::Persistent => self.quick_delays_ms.len() + self.long_delays_ms.len(),
+            RetryMode::Quick => self.quick_delays.len(),
+            RetryMode::Persistent => self.quick_delays.len() + self.long_delays.len(),
         };
         retries as u32 + 1
     }
 
     /// How long after the first attempt the last one comes, at most (jitter included).
-    pub fn horizon_ms(&self, mode: RetryMode) -> u64 {
+    pub fn horizon(&self, mode: RetryMode) -> Duration {
         (1..self.max_attempts(mode))
             .filter_map(|n| self.delay_before_retry(mode, n))
-            .map(|d| d + d * self.jitter_permille / 1000)
+            .map(|d| d + Duration::from_millis(ms(d) * self.jitter_permille / 1000))
             .sum()
     }
 }
@@ -97,47 +98,53 @@ impl RetryPolicy {
     pub fn label(&self, mode: RetryMode) -> String {
         match mode {
             RetryMode::Persistent => {
-                format!("Keep retrying for up to {} (recommended)", span(self.horizon_ms(mode)))
+                format!("Keep retrying for up to {} (recommended)", span(self.horizon(mode)))
             }
             RetryMode::Quick => format!(
                 "Quick only: {} attempts within {}",
                 self.max_attempts(mode),
-                span(self.quick_delays_ms.iter().sum())
+                span(self.quick_delays.iter().sum())
             ),
         }
     }
 
     /// The schedule in words, from the policy's own data.
     pub fn describe(&self, mode: RetryMode) -> String {
-        let quick = list(&self.quick_delays_ms.iter().map(|d| span(*d)).collect::<Vec<_>>());
+        let quick = list(&self.quick_delays.iter().map(|d| span(*d)).collect::<Vec<_>>());
         let mut text = format!("When the endpoint is down, AutoChat retries after {quick}");
-        if mode == RetryMode::Persistent && !self.long_delays_ms.is_empty() {
-            let long = list(&self.long_delays_ms.iter().map(|d| span(*d)).collect::<Vec<_>>());
+        if mode == RetryMode::Persistent && !self.long_delays.is_empty() {
+            let long = list(&self.long_delays.iter().map(|d| span(*d)).collect::<Vec<_>>());
             text.push_str(&format!(", then after {long}"));
         }
         text.push_str(&format!(
             ": {} attempts in all, each aborted after {}.",
             self.max_attempts(mode),
-            span(self.timeout_ms)
+            span(self.timeout)
         ));
         text
     }
 }
 
 /// A span in the largest whole unit that fits: "2 s", "15 min", "8 h", "32 hours" for long totals.
-fn span(ms: u64) -> String {
-    let secs = ms / SECOND;
-    if ms >= HOUR && ms % HOUR == 0 {
-        format!("{} h", ms / HOUR)
-    } else if ms >= 2 * HOUR {
-        format!("{} hours", (ms + HOUR / 2) / HOUR)
-    } else if ms >= MINUTE && ms % MINUTE == 0 {
-        format!("{} min", ms / MINUTE)
+fn span(d: Duration) -> String {
+    let (ms, hour, minute) = (ms(d), ms(HOUR), ms(MINUTE));
+    let secs = ms / 1_000;
+    if ms >= hour && ms % hour == 0 {
+        format!("{} h", ms / hour)
+    } else if ms >= 2 * hour {
+        format!("{} hours", (ms + hour / 2) / hour)
+    } else if ms >= minute && ms % minute == 0 {
+        format!("{} min", ms / minute)
     } else if secs == 1 {
         "1 second".into()
     } else {
         format!("{secs} seconds")
     }
+}
+
+/// A duration in whole milliseconds (saturating; no span here comes near the limit).
+pub fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// "a, b and c".
@@ -170,7 +177,7 @@ pub fn judge(
     now: Millis,
     random: f64,
 ) -> Verdict {
-    let Some(reason) = describe_outcome(outcome, policy.timeout_ms) else {
+    let Some(reason) = describe_outcome(outcome, policy.timeout) else {
         return Verdict::Delivered;
     };
     let (retryable, retry_after) = match outcome {
@@ -183,23 +190,24 @@ pub fn judge(
     let Some(base) = policy.delay_before_retry(mode, attempts).filter(|_| retryable) else {
         return Verdict::Failed(reason);
     };
+    let base = ms(base);
     let jitter = (base as f64 * policy.jitter_permille as f64 / 1000.0 * random.clamp(0.0, 1.0)) as u64;
     let mut delay = base + jitter;
     if let Some(asked) = retry_after.and_then(|v| parse_retry_after(v, now)) {
-        delay = delay.max(asked.min(policy.retry_after_cap_ms));
+        delay = delay.max(asked.min(ms(policy.retry_after_cap)));
     }
     Verdict::RetryAt(now.plus(delay), reason)
 }
 
 /// What went wrong, in words a user understands; `None` for a 2xx answer.
-pub fn describe_outcome(outcome: &HttpOutcome, timeout_ms: u64) -> Option<String> {
+pub fn describe_outcome(outcome: &HttpOutcome, timeout: Duration) -> Option<String> {
     match outcome {
         HttpOutcome::Response { status, .. } if (200..300).contains(status) => None,
         HttpOutcome::Response { status, .. } => Some(describe_status(*status)),
         HttpOutcome::Redirected => {
             Some("The endpoint answered with a redirect, which AutoChat does not follow: use the final URL.".into())
         }
-        HttpOutcome::TimedOut => Some(format!("No response within {} s (timed out).", timeout_ms / 1000)),
+        HttpOutcome::TimedOut => Some(format!("No response within {} s (timed out).", timeout.as_secs())),
         HttpOutcome::NetworkError(detail) => Some(describe_network_error(detail)),
     }
 }
@@ -300,17 +308,17 @@ mod tests {
     fn the_persistent_schedule_continues_for_about_32_hours() {
         let p = no_jitter();
         assert_eq!(
-            RetryPolicy::default().horizon_ms(RetryMode::Persistent),
+            ms(RetryPolicy::default().horizon(RetryMode::Persistent)),
             126_129_300,
             "35 hours at most with jitter"
         );
         assert_eq!(p.max_attempts(RetryMode::Persistent), 13);
         let waits: Vec<u64> =
-            (1..13).map(|n| p.delay_before_retry(RetryMode::Persistent, n).unwrap_or(0) / 1000).collect();
+            (1..13).map(|n| p.delay_before_retry(RetryMode::Persistent, n).map_or(0, |d| d.as_secs())).collect();
         assert_eq!(waits, [1, 2, 60, 300, 900, 1_800, 3_600, 7_200, 14_400, 28_800, 28_800, 28_800]);
-        assert!(p.horizon_ms(RetryMode::Persistent) >= 24 * HOUR);
-        assert_eq!(p.horizon_ms(RetryMode::Persistent), 114_663_000, "about 32 hours without jitter");
-        assert_eq!(p.horizon_ms(RetryMode::Quick), 3_000);
+        assert!(p.horizon(RetryMode::Persistent) >= 24 * HOUR);
+        assert_eq!(ms(p.horizon(RetryMode::Persistent)), 114_663_000, "about 32 hours without jitter");
+        assert_eq!(ms(p.horizon(RetryMode::Quick)), 3_000);
         assert!(matches!(
             judge(&p, RetryMode::Persistent, 3, &status(500), NOW, 0.0),
             Verdict::RetryAt(Millis(1_060_000), _)

@@ -2,6 +2,7 @@
 //! port nor the domain has to import the other.
 
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// The HTTP methods a webhook can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -43,7 +44,7 @@ pub struct HttpRequest {
     /// The body; `None` for GET.
     pub body: Option<String>,
     /// Abort the request after this long.
-    pub timeout_ms: u64,
+    pub timeout: Duration,
 }
 
 /// How an attempt ended, as far as the network is concerned.

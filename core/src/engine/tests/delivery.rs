@@ -59,7 +59,7 @@ fn the_request_carries_the_envelope_headers_and_a_delivery_id() {
     assert_eq!((sent.header("Authorization"), sent.header("X-API-Key")), (Some("Bearer t"), Some("k")));
     assert!(sent.header("webhook-id").is_some_and(|id| id.starts_with("msg_")));
     assert_eq!(sent.header("webhook-timestamp"), Some("1765128600"));
-    assert_eq!(sent.request.timeout_ms, 10_000);
+    assert_eq!(sent.request.timeout, std::time::Duration::from_secs(10));
 }
 
 #[test]
