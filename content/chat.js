@@ -40,7 +40,7 @@
     const buttons = [...document.querySelectorAll(BUTTONS)].filter(visible);
     const form = input.closest('form');
     const named = buttons.filter((b) => SEND_WORDS.test(labelOf(b)));
-    const inForm = form ? buttons.filter((b) => form.contains(b) && /** @type {HTMLButtonElement} */ (b.type === 'submit' || named.includes(b))) : [];
+    const inForm = form ? buttons.filter((b) => form.contains(b) && (('type' in b && b.type === 'submit') || named.includes(b))) : [];
     const pool = inForm.length ? inForm : named;
     if (!pool.length) return null;
     const box = input.getBoundingClientRect();
