@@ -171,21 +171,44 @@
     });
   }
 
-  chrome.runtime.onMessage.addListener((message, _sender, reply) => {
+  /**
+   * @typedef {import('../types/protocol').ContentRequest} ContentRequest
+   * @typedef {import('../types/protocol').SendOutcome} SendOutcome
+   * @typedef {import('../types/protocol').Detection} Detection
+   * @typedef {import('../types/protocol').Picked} Picked
+   * @typedef {import('../types/protocol').Command} Command
+   */
+  chrome.runtime.onMessage.addListener((/** @type {ContentRequest} */ message, _sender, reply) => {
     if (message?.autochat === 'send') {
-      send(message.text, message.picks ?? {}).then(reply, (error) => reply({ ok: false, error: String(error?.message ?? error) }));
+      /** @param {SendOutcome} outcome */
+      const answer = (outcome) => reply(outcome);
+      send(message.text, message.picks ?? { input: null, button: null }).then(answer, (error) => answer({ ok: false, error: String(error?.message ?? error) }));
       return true;
     }
     if (message?.autochat === 'detect') {
       const input = findInput(message.picks);
       const button = input && findButton(input, message.picks);
-      reply({ origin: location.origin, input: describe(input), button: describe(button), enterFallback: Boolean(input && !button && isEditable(input)) });
+      /** @type {Detection} */
+      const found = {
+        origin: location.origin,
+        input: describe(input),
+        button: describe(button),
+        enterFallback: Boolean(input && !button && isEditable(input)),
+      };
+      reply(found);
       return false;
     }
     if (message?.autochat === 'pick') {
-      pick(message.what).then(async (selector) => {
-        if (selector) await chrome.runtime.sendMessage({ type: 'savePicks', origin: location.origin, [message.what]: selector });
-        reply({ selector });
+      const what = message.what;
+      pick(what).then(async (selector) => {
+        if (selector) {
+          /** @type {Command} */
+          const save = { type: 'savePicks', origin: location.origin, input: what === 'input' ? selector : null, button: what === 'button' ? selector : null };
+          await chrome.runtime.sendMessage(save);
+        }
+        /** @type {Picked} */
+        const picked = { selector };
+        reply(picked);
       });
       return true;
     }
