@@ -5,7 +5,8 @@
 //!
 //! # Layers (each uses only the ones above it)
 //! - [`values`]: time, ids, HTTP values, field messages.
-//! - [`rules`]: URL and header checks, the eight events and their envelope, the retry policy.
+//! - [`rules`]: URL and header checks, the eight events and their envelope, the retry policy;
+//!   [`formats`]: each destination's body (Slack, Discord, Teams, … or a custom template).
 //! - Domain: [`webhooks`] (the webhook object, validation, registry), [`delivery`] (outbox,
 //!   history, request building), [`campaign`] (the auto-send state machine).
 //! - Boundary: [`store`] (persisted documents) and [`protocol`] (commands, replies, views,
@@ -18,6 +19,8 @@
 pub mod values;
 
 pub mod rules;
+
+pub mod formats;
 
 pub mod campaign;
 pub(crate) mod delivery;

@@ -80,6 +80,65 @@ pub fn check_url(input: &str) -> Result<CheckedUrl, String> {
     Ok(CheckedUrl { url: url.to_string(), scheme, host, port })
 }
 
+/// A URL's parts after [`check_url`]: host (lower-cased), path and query (each as written,
+/// without `?` and `#`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlParts {
+    /// The host, ASCII letters lower-cased.
+    pub host: String,
+    /// The path, `/` when empty.
+    pub path: String,
+    /// The query without `?`, empty when none.
+    pub query: String,
+}
+
+impl UrlParts {
+    /// The first value of a query parameter, percent-decoding `%XX` and `+`.
+    pub fn query_value(&self, name: &str) -> Option<String> {
+        self.query
+            .split('&')
+            .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| percent_decode(v))
+    }
+}
+
+/// Splits a URL that [`check_url`] accepts into its parts.
+pub fn url_parts(url: &str) -> Option<UrlParts> {
+    let checked = check_url(url).ok()?;
+    let (_, rest) = split_scheme(checked.url.as_str()).ok()?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let tail = rest.get(authority_end..)?;
+    let tail = tail.split('#').next().unwrap_or_default();
+    let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
+    let path = if path.is_empty() { "/" } else { path };
+    Some(UrlParts { host: checked.host, path: path.to_string(), query: query.to_string() })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |j: usize| bytes.get(j).and_then(|c| (*c as char).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The origin (`scheme://host[:port]`, as written) of a web page's URL: http(s) only, with a
 /// host. Pages the campaign works on are checked with this, not with the stricter webhook rules
 /// (a chat page's URL may be long or carry a login in its path).
@@ -226,6 +285,15 @@ mod tests {
         }
         let long = format!("https://example.com/{}", "a".repeat(MAX_URL_LEN));
         assert!(check_url(&long).expect_err("too long").contains("too long"));
+    }
+
+    #[test]
+    fn urls_split_into_host_path_and_query() {
+        let p = url_parts("https://Chat.GoogleAPIs.com/v1/spaces/AAA/messages?key=k%2B1&token=a+b#x").expect("valid");
+        assert_eq!((p.host.as_str(), p.path.as_str()), ("chat.googleapis.com", "/v1/spaces/AAA/messages"));
+        assert_eq!((p.query_value("key"), p.query_value("token")), (Some("k+1".into()), Some("a b".into())));
+        assert_eq!(p.query_value("missing"), None);
+        assert_eq!(url_parts("https://ntfy.sh").map(|p| p.path), Some("/".into()));
     }
 
     #[test]

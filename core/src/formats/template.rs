@@ -1,0 +1,160 @@
+//! The custom template: a JSON body with placeholders, e.g.
+//! `{"content": "{{text}}", "count": {{data.totalMessagesSent}}}`.
+//!
+//! A placeholder inside a JSON string is replaced by the value's text, JSON-escaped, so no value
+//! can end the string or break the document; a placeholder outside strings is replaced by the
+//! value as JSON (a number stays a number, a missing value is `null`). The template is checked
+//! when it is saved: an unknown placeholder or invalid JSON is a field error with its line and
+//! column. The preview in the form runs [`render`], the very code that builds what is sent.
+
+use super::wording::Wording;
+use crate::rules::event::Envelope;
+use serde_json::Value;
+
+/// The placeholders a template may use, with what each stands for.
+pub const PLACEHOLDERS: [(&str, &str); 19] = [
+    ("event", "the event's name, e.g. message_sent"),
+    ("timestamp", "when it happened (RFC 3339, UTC)"),
+    ("source", "always AutoChat"),
+    ("version", "AutoChat's version"),
+    ("text", "the readable one-line message"),
+    ("title", "the message's title, e.g. Message sent"),
+    ("payload", "the whole AutoChat JSON envelope"),
+    ("data.message", "message_sent: the text sent"),
+    ("data.messagesSentToday", "message_sent, daily_limit_reached: messages sent today"),
+    ("data.totalMessagesSent", "message_sent: messages sent in total"),
+    ("data.timestamp", "the time inside data"),
+    ("data.stats.messagesSentToday", "campaign_paused/stopped: messages sent today"),
+    ("data.stats.totalMessagesSent", "campaign_paused/stopped: messages sent in total"),
+    ("data.limit", "daily_limit_reached: the limit"),
+    ("data.error", "error: what went wrong"),
+    ("data.milestone", "milestone: its name, e.g. 100_messages"),
+    ("data.value", "milestone: the count reached"),
+    ("data.webhook", "test: the webhook's name"),
+    ("data", "the event's whole data object"),
+];
+
+/// A placeholder found in a template.
+struct Slot {
+    start: usize,
+    end: usize,
+    name: String,
+    in_string: bool,
+}
+
+/// Where a byte offset falls, 1-based, as "line L, column C".
+fn position(text: &str, offset: usize) -> String {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+    format!("line {line}, column {column}")
+}
+
+/// Finds the placeholders, noting which sit inside a JSON string.
+fn slots(text: &str) -> Result<Vec<Slot>, String> {
+    let mut found = Vec::new();
+    let (mut in_string, mut escaped) = (false, false);
+    let mut i = 0;
+    while let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) {
+        if text.get(i..).is_some_and(|rest| rest.starts_with("{{")) {
+            let Some(close) = text.get(i + 2..).and_then(|rest| rest.find("}}")) else {
+                return Err(format!("A placeholder opened at {} is not closed with }}}}.", position(text, i)));
+            };
+            let end = i + 2 + close + 2;
+            let name = text.get(i + 2..end - 2).unwrap_or_default().trim().to_string();
+            found.push(Slot { start: i, end, name, in_string });
+            escaped = false;
+            i = end;
+            continue;
+        }
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (false, _, '"') => in_string = true,
+            _ => {}
+        }
+        i += c.len_utf8();
+    }
+    Ok(found)
+}
+
+/// Checks a template: every placeholder known, and valid JSON once they are filled in.
+pub fn check(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("Write the body as JSON, e.g. {\"text\": \"{{text}}\"}.".into());
+    }
+    let found = slots(text)?;
+    if let Some(unknown) = found.iter().find(|s| !PLACEHOLDERS.iter().any(|(name, _)| *name == s.name)) {
+        let known: Vec<&str> = PLACEHOLDERS.iter().map(|(name, _)| *name).collect();
+        return Err(format!(
+            "{{{{{}}}}} at {} is not a placeholder AutoChat knows; use one of {}.",
+            unknown.name,
+            position(text, unknown.start),
+            known.join(", ")
+        ));
+    }
+    // Each placeholder is replaced by filler of the same length, so serde's position is the
+    // template's own.
+    let mut probe = String::with_capacity(text.len());
+    let mut last = 0;
+    for slot in &found {
+        probe.push_str(text.get(last..slot.start).unwrap_or_default());
+        let width = slot.end - slot.start;
+        if slot.in_string {
+            probe.push_str(&"x".repeat(width));
+        } else {
+            probe.push('0');
+            probe.push_str(&" ".repeat(width - 1));
+        }
+        last = slot.end;
+    }
+    probe.push_str(text.get(last..).unwrap_or_default());
+    serde_json::from_str::<Value>(&probe).map(drop).map_err(|e| {
+        let what = e.to_string();
+        let what = what.split(" at line ").next().unwrap_or(&what).to_string();
+        format!("The template is not valid JSON at line {}, column {}: {what}.", e.line(), e.column())
+    })
+}
+
+/// The body a template gives for an envelope.
+pub fn render(text: &str, envelope: &Envelope, words: &Wording) -> Result<String, String> {
+    check(text)?;
+    let data: Value = serde_json::from_str(envelope.data.get()).unwrap_or(Value::Null);
+    let value_of = |name: &str| -> Value {
+        match name {
+            "event" => Value::String(envelope.event.clone()),
+            "timestamp" => Value::String(envelope.timestamp.clone()),
+            "source" => Value::String(envelope.source.clone()),
+            "version" => Value::String(envelope.version.clone()),
+            "text" => Value::String(words.one_line()),
+            "title" => Value::String(words.title.clone()),
+            "payload" => serde_json::to_value(envelope).unwrap_or(Value::Null),
+            "data" => data.clone(),
+            path => path
+                .strip_prefix("data.")
+                .map(|p| p.split('.').fold(&data, |v, key| &v[key]).clone())
+                .unwrap_or(Value::Null),
+        }
+    };
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut last = 0;
+    for slot in slots(text)? {
+        out.push_str(text.get(last..slot.start).unwrap_or_default());
+        let value = value_of(&slot.name);
+        if slot.in_string {
+            let plain = match &value {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            let quoted = serde_json::to_string(&plain).unwrap_or_default();
+            out.push_str(quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default());
+        } else {
+            out.push_str(&value.to_string());
+        }
+        last = slot.end;
+    }
+    out.push_str(text.get(last..).unwrap_or_default());
+    Ok(out)
+}
