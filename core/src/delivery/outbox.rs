@@ -157,24 +157,38 @@ impl Outbox {
         self.queues.get(webhook).map_or(0, VecDeque::len)
     }
 
-    /// The oldest delivery of each webhook that `may_send` allows and that is not in `busy`.
-    fn heads(&self, may_send: impl Fn(&WebhookId) -> bool, busy: &BTreeSet<WebhookId>) -> Vec<&Delivery> {
-        self.queues.iter().filter(|(w, _)| !busy.contains(*w) && may_send(w)).filter_map(|(_, q)| q.front()).collect()
+    /// The oldest delivery of each webhook that is not in `busy`, with the time it may go: its
+    /// own next attempt, or later when `not_before` says so (`None`: the webhook may not be sent to).
+    fn heads(
+        &self,
+        not_before: impl Fn(&WebhookId) -> Option<Millis>,
+        busy: &BTreeSet<WebhookId>,
+    ) -> Vec<(&Delivery, Millis)> {
+        self.queues
+            .iter()
+            .filter(|(w, _)| !busy.contains(*w))
+            .filter_map(|(w, q)| Some((q.front()?, not_before(w)?)))
+            .map(|(d, earliest)| (d, d.next_attempt_at.max(earliest)))
+            .collect()
     }
 
     /// The deliveries to attempt now: each webhook's oldest, when due.
     pub fn due(
         &self,
         now: Millis,
-        may_send: impl Fn(&WebhookId) -> bool,
+        not_before: impl Fn(&WebhookId) -> Option<Millis>,
         busy: &BTreeSet<WebhookId>,
     ) -> Vec<&Delivery> {
-        self.heads(may_send, busy).into_iter().filter(|d| d.next_attempt_at <= now).collect()
+        self.heads(not_before, busy).into_iter().filter(|(_, at)| *at <= now).map(|(d, _)| d).collect()
     }
 
     /// When the next attempt falls due, among webhooks that may be sent to and are not busy.
-    pub fn next_due(&self, may_send: impl Fn(&WebhookId) -> bool, busy: &BTreeSet<WebhookId>) -> Option<Millis> {
-        self.heads(may_send, busy).into_iter().map(|d| d.next_attempt_at).min()
+    pub fn next_due(
+        &self,
+        not_before: impl Fn(&WebhookId) -> Option<Millis>,
+        busy: &BTreeSet<WebhookId>,
+    ) -> Option<Millis> {
+        self.heads(not_before, busy).into_iter().map(|(_, at)| at).min()
     }
 }
 
@@ -209,10 +223,20 @@ mod tests {
     }
 
     #[test]
+    fn a_webhook_that_must_wait_holds_its_head_until_then() {
+        let o = outbox(&[(1, 1, 0), (2, 2, 0)]);
+        let spaced = |w: &WebhookId| Some(if w == &wid(1) { Millis(1_000) } else { Millis(0) });
+        let due: Vec<DeliveryId> =
+            o.due(Millis(500), spaced, &BTreeSet::new()).into_iter().map(|d| d.id.clone()).collect();
+        assert_eq!(due, vec![delivery(2, 2, 0).id]);
+        assert_eq!(o.next_due(|w| spaced(w).filter(|_| w == &wid(1)), &BTreeSet::new()), Some(Millis(1_000)));
+    }
+
+    #[test]
     fn only_the_oldest_delivery_per_webhook_is_due() {
         let o = outbox(&[(1, 1, 0), (2, 1, 0), (3, 2, 0), (4, 2, 0)]);
         let due: Vec<DeliveryId> =
-            o.due(Millis(0), |_| true, &BTreeSet::new()).into_iter().map(|d| d.id.clone()).collect();
+            o.due(Millis(0), |_| Some(Millis(0)), &BTreeSet::new()).into_iter().map(|d| d.id.clone()).collect();
         assert_eq!(due, vec![delivery(1, 1, 0).id, delivery(3, 2, 0).id]);
     }
 
@@ -220,8 +244,8 @@ mod tests {
     fn a_waiting_retry_holds_back_later_deliveries_of_its_webhook_only() {
         let o = outbox(&[(1, 1, 500), (2, 1, 0), (3, 2, 0)]);
         let ids = |v: Vec<&Delivery>| v.into_iter().map(|d| d.id.clone()).collect::<Vec<_>>();
-        assert_eq!(ids(o.due(Millis(100), |_| true, &BTreeSet::new())), vec![delivery(3, 2, 0).id]);
-        assert_eq!(o.next_due(|w| w == &wid(1), &BTreeSet::new()), Some(Millis(500)));
+        assert_eq!(ids(o.due(Millis(100), |_| Some(Millis(0)), &BTreeSet::new())), vec![delivery(3, 2, 0).id]);
+        assert_eq!(o.next_due(|w| (w == &wid(1)).then_some(Millis(0)), &BTreeSet::new()), Some(Millis(500)));
     }
 
     #[test]
@@ -229,9 +253,9 @@ mod tests {
         let o = outbox(&[(1, 1, 0), (2, 2, 0)]);
         let busy = BTreeSet::from([wid(1)]);
         let ids = |v: Vec<&Delivery>| v.into_iter().map(|d| d.id.clone()).collect::<Vec<_>>();
-        assert_eq!(ids(o.due(Millis(0), |_| true, &busy)), vec![delivery(2, 2, 0).id]);
-        assert!(o.due(Millis(0), |w| w != &wid(2), &busy).is_empty());
-        assert_eq!(o.next_due(|_| false, &busy), None);
+        assert_eq!(ids(o.due(Millis(0), |_| Some(Millis(0)), &busy)), vec![delivery(2, 2, 0).id]);
+        assert!(o.due(Millis(0), |w| (w != &wid(2)).then_some(Millis(0)), &busy).is_empty());
+        assert_eq!(o.next_due(|_| None, &busy), None);
     }
 
     #[test]

@@ -8,7 +8,12 @@
 //! GET cannot carry a body, so a GET webhook receives the envelope in the query string:
 //! `?event=<event name>&payload=<the envelope JSON, percent-encoded>`, appended to any query the
 //! URL already has.
+//!
+//! Chat formats (Slack, Discord, …) get `Content-Type: application/json` and the custom headers
+//! only: the `webhook-*` headers mean nothing to a chat service. Telegram's `chat_id` travels in
+//! the body, so it is taken out of the URL; ntfy's JSON is published to the server's root.
 
+use crate::formats::Format;
 use crate::values::http::HttpRequest;
 use crate::values::http::Method;
 use crate::values::ids::DeliveryId;
@@ -19,6 +24,7 @@ use std::time::Duration;
 /// The request for one attempt.
 pub fn build_request(
     webhook: &Webhook,
+    format: Format,
     delivery: &DeliveryId,
     event: &str,
     body: &str,
@@ -31,13 +37,39 @@ pub fn build_request(
         headers.push(("Content-Type".to_string(), "application/json".to_string()));
     }
     headers.extend(webhook.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
-    headers.push(("webhook-id".to_string(), delivery.0.clone()));
-    headers.push(("webhook-timestamp".to_string(), now.unix_seconds().to_string()));
-    let (url, body) = match webhook.method {
-        Method::Get => (with_query(&webhook.url, event, body), None),
+    if !format.is_chat() {
+        headers.push(("webhook-id".to_string(), delivery.0.clone()));
+        headers.push(("webhook-timestamp".to_string(), now.unix_seconds().to_string()));
+    }
+    let (url, body) = match (webhook.method, format) {
+        (Method::Get, _) => (with_query(&webhook.url, event, body), None),
+        (_, Format::Telegram) => (without_query_param(&webhook.url, "chat_id"), Some(body.to_string())),
+        (_, Format::Ntfy) => (server_root(&webhook.url), Some(body.to_string())),
         _ => (webhook.url.clone(), Some(body.to_string())),
     };
     HttpRequest { method: webhook.method, url, headers, body, timeout }
+}
+
+/// `url` without the query parameter `name` (and without a `?` left empty).
+fn without_query_param(url: &str, name: &str) -> String {
+    let (base, fragment) = url.split_once('#').map_or((url, ""), |(b, _)| (b, ""));
+    let Some((path, query)) = base.split_once('?') else { return url.to_string() };
+    let kept: Vec<&str> = query.split('&').filter(|p| p.split('=').next() != Some(name) && !p.is_empty()).collect();
+    let mut out = path.to_string();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    out.push_str(fragment);
+    out
+}
+
+/// `scheme://host[:port]/` of a URL.
+fn server_root(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end =
+        url.get(after_scheme..).and_then(|rest| rest.find(['/', '?', '#'])).map_or(url.len(), |i| after_scheme + i);
+    format!("{}/", url.get(..end).unwrap_or(url))
 }
 
 fn with_query(url: &str, event: &str, body: &str) -> String {
@@ -97,6 +129,7 @@ mod tests {
         let w = webhook(Method::Post, "https://a.com/h", &[("Authorization", "Bearer t")]);
         let r = build_request(
             &w,
+            Format::AutochatJson,
             &DeliveryId("msg_1".into()),
             "error",
             "{\"a\":1}",
@@ -114,7 +147,15 @@ mod tests {
     #[test]
     fn a_custom_content_type_replaces_ours() {
         let w = webhook(Method::Put, "https://a.com", &[("content-type", "text/plain")]);
-        let r = build_request(&w, &DeliveryId("msg_1".into()), "error", "{}", Millis(0), Duration::from_millis(1));
+        let r = build_request(
+            &w,
+            Format::AutochatJson,
+            &DeliveryId("msg_1".into()),
+            "error",
+            "{}",
+            Millis(0),
+            Duration::from_millis(1),
+        );
         assert_eq!(names(&r), ["content-type", "webhook-id", "webhook-timestamp"]);
     }
 
@@ -123,6 +164,7 @@ mod tests {
         let id = DeliveryId("msg_1".into());
         let r = build_request(
             &webhook(Method::Get, "https://a.com/h", &[]),
+            Format::AutochatJson,
             &id,
             "message_sent",
             "{\"a\":\"b c\"}",
@@ -134,6 +176,7 @@ mod tests {
         assert_eq!(names(&r), ["webhook-id", "webhook-timestamp"]);
         let r = build_request(
             &webhook(Method::Get, "https://a.com/h?key=1#top", &[]),
+            Format::AutochatJson,
             &id,
             "error",
             "{}",
@@ -143,6 +186,7 @@ mod tests {
         assert_eq!(r.url, "https://a.com/h?key=1&event=error&payload=%7B%7D#top");
         let r = build_request(
             &webhook(Method::Get, "https://a.com/h?", &[]),
+            Format::AutochatJson,
             &id,
             "error",
             "{}",
@@ -150,6 +194,30 @@ mod tests {
             Duration::from_millis(1),
         );
         assert_eq!(r.url, "https://a.com/h?event=error&payload=%7B%7D");
+    }
+
+    #[test]
+    fn chat_formats_carry_no_webhook_headers_and_take_what_their_service_needs() {
+        let id = DeliveryId("msg_1".into());
+        let at = |url: &str, format: Format| {
+            build_request(
+                &webhook(Method::Post, url, &[]),
+                format,
+                &id,
+                "error",
+                "{}",
+                Millis(0),
+                Duration::from_millis(1),
+            )
+        };
+        let slack = at("https://hooks.slack.com/services/T1/B2/x", Format::Slack);
+        assert_eq!(names(&slack), ["Content-Type"]);
+        let telegram = at("https://api.telegram.org/bot1:A/sendMessage?chat_id=42&x=1#f", Format::Telegram);
+        assert_eq!(telegram.url, "https://api.telegram.org/bot1:A/sendMessage?x=1");
+        let telegram = at("https://api.telegram.org/bot1:A/sendMessage?chat_id=42", Format::Telegram);
+        assert_eq!(telegram.url, "https://api.telegram.org/bot1:A/sendMessage");
+        assert_eq!(at("https://ntfy.example.com:8080/alerts", Format::Ntfy).url, "https://ntfy.example.com:8080/");
+        assert_eq!(names(&at("https://a.com/h", Format::Custom)), ["Content-Type", "webhook-id", "webhook-timestamp"]);
     }
 
     #[test]

@@ -6,6 +6,8 @@ use super::Engine;
 use crate::delivery::history::{snippet, Entry, Outcome};
 use crate::delivery::outbox::Delivery;
 use crate::delivery::request::build_request;
+use crate::formats::answers::{self, Answer};
+use crate::formats::{render, Format, Occurrence};
 use crate::ports::Ports;
 use crate::protocol::views::{DeliveryRef, Discarded, EmitResult, Redelivered, TestResult};
 use crate::rules::event::{Envelope, Event};
@@ -31,11 +33,26 @@ impl<P: Ports> Engine<P> {
             for webhook_id in s.registry().subscribers(event.kind()) {
                 let id = DeliveryId::from_random(self.random_bytes());
                 let made = DeliveryRef { id: id.clone(), webhook_id: webhook_id.clone() };
+                let rendered = s.registry().get(&webhook_id).map_err(|e| e.to_string()).and_then(|w| {
+                    let choice = s.registry().meta(&webhook_id).body;
+                    render(
+                        choice.format,
+                        &choice.settings(&w.url),
+                        &Occurrence { envelope: &envelope, envelope_json: &body },
+                    )
+                });
+                let rendered = match rendered {
+                    Ok(rendered) => rendered,
+                    Err(reason) => {
+                        self.record_unbuildable(&mut s, &webhook_id, &id, &envelope.event, &body, &reason, now);
+                        continue;
+                    }
+                };
                 let delivery = Delivery {
                     id,
                     webhook_id,
                     event: envelope.event.clone(),
-                    body: body.clone(),
+                    body: rendered,
                     created_at: now,
                     attempts: 0,
                     next_attempt_at: now,
@@ -68,20 +85,41 @@ impl<P: Ports> Engine<P> {
         let now = self.ports.now();
         let delivery = DeliveryId::from_random(self.random_bytes());
         let timeout = self.policies.retry.timeout;
-        let request = {
+        let (request, format) = {
             let s = self.state.borrow();
             let w = s.registry().get(id)?;
-            let body = Envelope::test(&w.name, now, &self.version).to_json();
-            build_request(w, &delivery, "test", &body, now, timeout)
+            let choice = s.registry().meta(id).body;
+            let envelope = Envelope::test(&w.name, now, &self.version);
+            let json = envelope.to_json();
+            let occurrence = Occurrence { envelope: &envelope, envelope_json: &json };
+            match render(choice.format, &choice.settings(&w.url), &occurrence) {
+                Ok(body) => (build_request(w, choice.format, &delivery, "test", &body, now, timeout), choice.format),
+                Err(reason) => {
+                    return Ok(TestResult {
+                        ok: false,
+                        status: None,
+                        duration_ms: 0,
+                        error: Some(format!("AutoChat could not build the message: {reason}")),
+                        response: None,
+                        note: None,
+                        delivery_id: delivery,
+                    })
+                }
+            }
         };
         let outcome = self.ports.send(request).await;
         let duration_ms = self.ports.now().since(now);
-        let error = describe_outcome(&outcome, timeout);
+        let answer = service_answer(format, &outcome);
+        let error = describe_outcome(&outcome, timeout).map(|reason| match &answer.detail {
+            Some(detail) => format!("{reason} ({detail})"),
+            None => reason,
+        });
         let (status, response) = match outcome {
             HttpOutcome::Response { status, body, .. } => (Some(status), Some(snippet(&body))),
             _ => (None, None),
         };
-        Ok(TestResult { ok: error.is_none(), status, duration_ms, error, response, delivery_id: delivery })
+        let note = answer.note.filter(|_| error.is_none());
+        Ok(TestResult { ok: error.is_none(), status, duration_ms, error, response, note, delivery_id: delivery })
     }
 
     /// Removes waiting deliveries of a webhook (one, or all), recording each in its history.
@@ -162,23 +200,58 @@ impl<P: Ports> Engine<P> {
         Ok(Redelivered { delivery_id: delivery.clone(), waits_for_enable: !enabled })
     }
 
+    /// An event that could not be turned into a webhook's body (a template that no longer fits,
+    /// a card that would not pass): counted as a failure and written into the history.
+    #[allow(clippy::too_many_arguments)] // the facts of one failed delivery
+    fn record_unbuildable(
+        &self,
+        s: &mut super::state::State,
+        webhook: &WebhookId,
+        delivery: &DeliveryId,
+        event: &str,
+        envelope: &str,
+        reason: &str,
+        now: Millis,
+    ) {
+        let error = format!("AutoChat could not build the message: {reason}");
+        s.registry_mut(When::Now).record_failure(webhook, None, &error, now);
+        s.history_mut(webhook, When::Now).record(Entry {
+            at: now,
+            delivery_id: delivery.clone(),
+            event: event.to_string(),
+            attempt: 0,
+            status: None,
+            error: Some(error),
+            duration_ms: 0,
+            response: None,
+            outcome: Outcome::Failed,
+            body: envelope.to_string(),
+        });
+    }
+
     /// Starts every due attempt that may start.
     pub(super) fn start_due_attempts(self: &Rc<Self>, now: Millis) {
         let starts: Vec<(WebhookId, DeliveryId, HttpRequest)> = {
             let mut guard = self.state.borrow_mut();
             let s = &mut *guard;
-            let due = s.outbox().due(now, |w| s.registry().may_deliver_to(w), &s.in_flight);
+            let due = s.outbox().due(now, |w| s.not_before(w), &s.in_flight);
             let mut starts = Vec::with_capacity(due.len());
             for d in due {
                 let Ok(w) = s.registry().get(&d.webhook_id) else { continue };
-                let request = build_request(w, &d.id, &d.event, &d.body, now, self.policies.retry.timeout);
-                starts.push((w.id.clone(), d.id.clone(), request));
+                let format = s.registry().meta(&w.id).body.format;
+                let request = build_request(w, format, &d.id, &d.event, &d.body, now, self.policies.retry.timeout);
+                starts.push((w.id.clone(), d.id.clone(), request, format.spacing()));
+            }
+            for (webhook, _, _, spacing) in &starts {
+                s.in_flight.insert(webhook.clone());
+                if !spacing.is_zero() {
+                    s.spacing.insert(webhook.clone(), now.plus(crate::rules::retry::ms(*spacing)));
+                }
             }
             if !starts.is_empty() {
-                s.in_flight.extend(starts.iter().map(|(w, _, _)| w.clone()));
                 s.touch_webhooks();
             }
-            starts
+            starts.into_iter().map(|(w, d, r, _)| (w, d, r)).collect()
         };
         for (webhook, delivery, request) in starts {
             let engine = Rc::clone(self);
@@ -213,7 +286,9 @@ impl<P: Ports> Engine<P> {
         let mut s = self.state.borrow_mut();
         s.in_flight.remove(webhook);
         s.touch_webhooks();
-        let mode = s.registry().meta(webhook).retry_mode;
+        let meta = s.registry().meta(webhook);
+        let (mode, format) = (meta.retry_mode, meta.body.format);
+        let answer = service_answer(format, outcome);
         let policy = &self.policies.retry;
         // The delivery is gone if it was discarded, or its webhook deleted, meanwhile.
         let Some(d) = s.delivery_mut(webhook, delivery, When::Soon) else { return };
@@ -227,7 +302,7 @@ impl<P: Ports> Engine<P> {
             HttpOutcome::Response { status, .. } => Some(*status),
             _ => None,
         };
-        let recorded = match judge(policy, mode, attempt, outcome, now, random) {
+        let recorded = match judge(policy, mode, attempt, outcome, now, random, &answer) {
             Verdict::RetryAt(at, reason) => {
                 d.next_attempt_at = at;
                 d.last_error = Some(reason);
@@ -240,7 +315,11 @@ impl<P: Ports> Engine<P> {
             }
             Verdict::Failed(reason) => {
                 s.remove_delivery(webhook, delivery, When::Soon);
-                s.registry_mut(When::Soon).record_failure(webhook, status, &reason, now);
+                let registry = s.registry_mut(When::Soon);
+                registry.record_failure(webhook, status, &reason, now);
+                if let Some(gone) = answer.gone.clone() {
+                    registry.switch_off(webhook, format!("Switched off on {}: {gone}", now.to_rfc3339()));
+                }
                 Outcome::Failed
             }
         };
@@ -251,7 +330,10 @@ impl<P: Ports> Engine<P> {
                 event,
                 attempt,
                 status,
-                error: describe_outcome(outcome, policy.timeout),
+                error: describe_outcome(outcome, policy.timeout).map(|reason| match &answer.detail {
+                    Some(detail) => format!("{reason} ({detail})"),
+                    None => reason,
+                }),
                 duration_ms: now.since(started),
                 response: match outcome {
                     HttpOutcome::Response { body, .. } => Some(snippet(body)),
@@ -261,6 +343,14 @@ impl<P: Ports> Engine<P> {
                 body,
             });
         }
+    }
+}
+
+/// What the destination's answer says beyond its status.
+fn service_answer(format: Format, outcome: &HttpOutcome) -> Answer {
+    match outcome {
+        HttpOutcome::Response { status, body, .. } => answers::read(format, *status, body),
+        _ => Answer::default(),
     }
 }
 

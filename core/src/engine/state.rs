@@ -70,6 +70,9 @@ pub(super) struct State {
     pub sending: bool,
     /// Webhooks with a request under way (at most one each).
     pub in_flight: BTreeSet<WebhookId>,
+    /// When each chat webhook may get its next request (at most one a second: see
+    /// [`crate::formats::Format::spacing`]).
+    pub spacing: BTreeMap<WebhookId, Millis>,
     /// The time the in-memory timer is set for.
     pub timer_at: Option<Millis>,
     /// The time the alarm is armed for.
@@ -121,6 +124,12 @@ impl State {
     /// The waiting deliveries.
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+
+    /// When a webhook's next delivery may go at the earliest, as far as the webhook itself goes;
+    /// `None` while it may not be sent to at all (it is off, or webhooks are).
+    pub fn not_before(&self, webhook: &WebhookId) -> Option<Millis> {
+        self.registry.may_deliver_to(webhook).then(|| self.spacing.get(webhook).copied().unwrap_or(Millis(0)))
     }
 
     /// A webhook's history.

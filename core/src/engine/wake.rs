@@ -72,7 +72,7 @@ impl<P: Ports> Engine<P> {
         let timer = {
             let mut guard = self.state.borrow_mut();
             let s = &mut *guard;
-            let mut next_due = s.outbox().next_due(|w| s.registry().may_deliver_to(w), &s.in_flight);
+            let mut next_due = s.outbox().next_due(|w| s.not_before(w), &s.in_flight);
             if !online {
                 next_due = next_due.map(|at| at.max(now.plus(ms(OFFLINE_RECHECK))));
             }

@@ -4,6 +4,7 @@
 //! and the history (`invalid_payload`, `Cannot send an empty message`, `Bad Request: chat not
 //! found` …).
 
+use super::chat::truncate;
 use super::Format;
 use serde_json::Value;
 use std::time::Duration;
@@ -68,6 +69,7 @@ pub fn read(format: Format, status: u16, body: &str) -> Answer {
         Format::Teams if !ok => answer.detail = json["error"]["message"].as_str().map(str::to_string),
         _ => {}
     }
+    answer.detail = answer.detail.map(|d| format!("{} says: {}", format.label(), truncate(&d, 300)));
     answer
 }
 
@@ -87,7 +89,7 @@ mod tests {
             assert!(a.gone.as_deref().is_some_and(|r| r.contains(body)), "{status} {body}");
         }
         let bad = read(Format::Slack, 400, "invalid_payload");
-        assert_eq!((bad.gone, bad.detail.as_deref()), (None, Some("invalid_payload")));
+        assert_eq!((bad.gone, bad.detail.as_deref()), (None, Some("Slack says: invalid_payload")));
         assert_eq!(read(Format::Slack, 200, "ok"), Answer::default());
     }
 
@@ -99,7 +101,10 @@ mod tests {
             read(Format::Discord, 429, r#"{"message":"You are being rate limited.","retry_after":1.5,"global":false}"#);
         assert_eq!(limited.retry_after, Some(Duration::from_millis(1_500)));
         let empty = read(Format::Discord, 400, r#"{"message": "Cannot send an empty message", "code": 50006}"#);
-        assert_eq!((empty.gone, empty.detail.as_deref()), (None, Some("Cannot send an empty message (50006)")));
+        assert_eq!(
+            (empty.gone, empty.detail.as_deref()),
+            (None, Some("Discord says: Cannot send an empty message (50006)"))
+        );
     }
 
     #[test]
@@ -112,13 +117,13 @@ mod tests {
         assert_eq!(t.retry_after, Some(Duration::from_secs(35)));
         let t =
             read(Format::Telegram, 400, r#"{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}"#);
-        assert_eq!(t.detail.as_deref(), Some("Bad Request: chat not found"));
+        assert_eq!(t.detail.as_deref(), Some("Telegram says: Bad Request: chat not found"));
         let g = read(
             Format::GoogleChat,
             400,
             r#"{"error":{"code":400,"message":"Invalid JSON payload received.","status":"INVALID_ARGUMENT"}}"#,
         );
-        assert_eq!(g.detail.as_deref(), Some("Invalid JSON payload received."));
+        assert_eq!(g.detail.as_deref(), Some("Google Chat says: Invalid JSON payload received."));
         assert_eq!(read(Format::Teams, 202, "").note.as_deref(), Some(TEAMS_ACCEPTED));
         assert_eq!(read(Format::AutochatJson, 404, "no_service"), Answer::default(), "only chat formats are read");
     }

@@ -5,6 +5,7 @@
 use crate::campaign::config::Order;
 use crate::campaign::{SitePicks, Status, Target};
 use crate::delivery::history::Outcome;
+use crate::formats::Format;
 use crate::rules::event::EventKind;
 use crate::rules::retry::RetryMode;
 use crate::values::field::FieldMessage;
@@ -60,6 +61,14 @@ views! {
         pub retry_mode: RetryMode,
         /// That choice in words.
         pub retry_description: String,
+        /// The body format it sends.
+        pub format: Format,
+        /// The format's name, e.g. "Slack".
+        pub format_label: String,
+        /// The custom template (format `custom`).
+        pub template: Option<String>,
+        /// The Telegram chat id typed in the form (format `telegram`).
+        pub chat_id: Option<String>,
         /// Why AutoChat switched it off, while it stays off.
         pub disabled_reason: Option<String>,
         /// Deliveries in a row that failed for good.
@@ -147,6 +156,8 @@ views! {
         pub error: Option<String>,
         /// The start of the response body.
         pub response: Option<String>,
+        /// Something to know about a success (Teams accepts everything: check the channel).
+        pub note: Option<String>,
         /// The `webhook-id` the test request carried.
         pub delivery_id: DeliveryId,
     }

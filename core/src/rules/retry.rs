@@ -1,5 +1,6 @@
 //! The retry policy as data, and the one function that judges an attempt's outcome.
 
+use crate::formats::answers::Answer;
 use crate::values::http::HttpOutcome;
 use crate::values::time::Millis;
 use serde::{Deserialize, Serialize};
@@ -168,7 +169,8 @@ pub enum Verdict {
 }
 
 /// Judges an attempt. `attempts` counts attempts made so far, this one included; `random` is a
-/// number in `[0, 1)` that sets the jitter.
+/// number in `[0, 1)` that sets the jitter; `service` is what the destination's answer said
+/// beyond its status (see [`crate::formats::answers`]).
 pub fn judge(
     policy: &RetryPolicy,
     mode: RetryMode,
@@ -176,10 +178,18 @@ pub fn judge(
     outcome: &HttpOutcome,
     now: Millis,
     random: f64,
+    service: &Answer,
 ) -> Verdict {
     let Some(reason) = describe_outcome(outcome, policy.timeout) else {
         return Verdict::Delivered;
     };
+    let reason = match &service.detail {
+        Some(detail) => format!("{reason} ({detail})"),
+        None => reason,
+    };
+    if service.gone.is_some() {
+        return Verdict::Failed(reason);
+    }
     let (retryable, retry_after) = match outcome {
         HttpOutcome::Response { status, retry_after, .. } => {
             (matches!(status, 408 | 425 | 429) || (500..600).contains(status), retry_after.as_deref())
@@ -193,7 +203,9 @@ pub fn judge(
     let base = ms(base);
     let jitter = (base as f64 * policy.jitter_permille as f64 / 1000.0 * random.clamp(0.0, 1.0)) as u64;
     let mut delay = base + jitter;
-    if let Some(asked) = retry_after.and_then(|v| parse_retry_after(v, now)) {
+    let header = retry_after.and_then(|v| parse_retry_after(v, now));
+    let asked = header.into_iter().chain(service.retry_after.map(ms)).max();
+    if let Some(asked) = asked {
         delay = delay.max(asked.min(ms(policy.retry_after_cap)));
     }
     Verdict::RetryAt(now.plus(delay), reason)
@@ -263,6 +275,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_services_own_answer_ends_waits_or_explains() {
+        let p = no_jitter();
+        let gone = Answer {
+            gone: Some("Slack says…".into()),
+            detail: Some("Slack says: no_service".into()),
+            ..Answer::default()
+        };
+        assert_eq!(
+            judge(&p, RetryMode::Persistent, 1, &status(404), NOW, 0.0, &gone),
+            Verdict::Failed("HTTP 404 Not Found: check the URL (Slack says: no_service)".into())
+        );
+        let wait = Answer { retry_after: Some(Duration::from_millis(1_500)), ..Answer::default() };
+        assert_eq!(
+            judge(&p, RetryMode::Persistent, 1, &status(429), NOW, 0.0, &wait),
+            Verdict::RetryAt(Millis(NOW.0 + 1_500), "HTTP 429 Too Many Requests: the endpoint is rate limiting".into())
+        );
+    }
+
+    #[test]
     fn the_schedule_is_described_from_its_data() {
         let p = RetryPolicy::default();
         assert_eq!(p.label(RetryMode::Persistent), "Keep retrying for up to 35 hours (recommended)");
@@ -291,15 +322,15 @@ mod tests {
         let p = no_jitter();
         assert_eq!(p.max_attempts(RetryMode::Quick), 3);
         assert_eq!(
-            judge(&p, RetryMode::Quick, 1, &status(500), NOW, 0.0),
+            judge(&p, RetryMode::Quick, 1, &status(500), NOW, 0.0, &Answer::default()),
             Verdict::RetryAt(Millis(1_001_000), "HTTP 500 Internal Server Error".into())
         );
         assert!(matches!(
-            judge(&p, RetryMode::Quick, 2, &status(500), NOW, 0.0),
+            judge(&p, RetryMode::Quick, 2, &status(500), NOW, 0.0, &Answer::default()),
             Verdict::RetryAt(Millis(1_002_000), _)
         ));
         assert_eq!(
-            judge(&p, RetryMode::Quick, 3, &status(500), NOW, 0.0),
+            judge(&p, RetryMode::Quick, 3, &status(500), NOW, 0.0, &Answer::default()),
             Verdict::Failed("HTTP 500 Internal Server Error".into())
         );
     }
@@ -320,25 +351,37 @@ mod tests {
         assert_eq!(ms(p.horizon(RetryMode::Persistent)), 114_663_000, "about 32 hours without jitter");
         assert_eq!(ms(p.horizon(RetryMode::Quick)), 3_000);
         assert!(matches!(
-            judge(&p, RetryMode::Persistent, 3, &status(500), NOW, 0.0),
+            judge(&p, RetryMode::Persistent, 3, &status(500), NOW, 0.0, &Answer::default()),
             Verdict::RetryAt(Millis(1_060_000), _)
         ));
-        assert!(matches!(judge(&p, RetryMode::Persistent, 12, &status(500), NOW, 0.0), Verdict::RetryAt(_, _)));
-        assert!(matches!(judge(&p, RetryMode::Persistent, 13, &status(500), NOW, 0.0), Verdict::Failed(_)));
+        assert!(matches!(
+            judge(&p, RetryMode::Persistent, 12, &status(500), NOW, 0.0, &Answer::default()),
+            Verdict::RetryAt(_, _)
+        ));
+        assert!(matches!(
+            judge(&p, RetryMode::Persistent, 13, &status(500), NOW, 0.0, &Answer::default()),
+            Verdict::Failed(_)
+        ));
         assert!(
-            matches!(judge(&p, RetryMode::Persistent, 1, &status(404), NOW, 0.0), Verdict::Failed(_)),
+            matches!(
+                judge(&p, RetryMode::Persistent, 1, &status(404), NOW, 0.0, &Answer::default()),
+                Verdict::Failed(_)
+            ),
             "a 4xx never retries"
         );
         let with_jitter = RetryPolicy::default();
         assert!(
-            matches!(judge(&with_jitter, RetryMode::Persistent, 10, &status(503), NOW, 0.5), Verdict::RetryAt(Millis(t), _) if t == NOW.0 + 28_800_000 + 1_440_000)
+            matches!(judge(&with_jitter, RetryMode::Persistent, 10, &status(503), NOW, 0.5, &Answer::default()), Verdict::RetryAt(Millis(t), _) if t == NOW.0 + 28_800_000 + 1_440_000)
         );
     }
 
     #[test]
     fn success_is_any_2xx() {
         for code in [200, 201, 202, 204, 299] {
-            assert_eq!(judge(&no_jitter(), RetryMode::Quick, 1, &status(code), NOW, 0.0), Verdict::Delivered);
+            assert_eq!(
+                judge(&no_jitter(), RetryMode::Quick, 1, &status(code), NOW, 0.0, &Answer::default()),
+                Verdict::Delivered
+            );
         }
     }
 
@@ -356,13 +399,22 @@ mod tests {
             HttpOutcome::TimedOut,
             HttpOutcome::NetworkError("refused".into()),
         ] {
-            assert!(matches!(judge(&p, RetryMode::Quick, 1, &outcome, NOW, 0.0), Verdict::RetryAt(..)), "{outcome:?}");
+            assert!(
+                matches!(judge(&p, RetryMode::Quick, 1, &outcome, NOW, 0.0, &Answer::default()), Verdict::RetryAt(..)),
+                "{outcome:?}"
+            );
         }
         for code in [400, 401, 403, 404, 405, 410, 422, 100, 304] {
-            assert!(matches!(judge(&p, RetryMode::Quick, 1, &status(code), NOW, 0.0), Verdict::Failed(_)), "{code}");
+            assert!(
+                matches!(
+                    judge(&p, RetryMode::Quick, 1, &status(code), NOW, 0.0, &Answer::default()),
+                    Verdict::Failed(_)
+                ),
+                "{code}"
+            );
         }
         assert!(
-            matches!(judge(&p, RetryMode::Quick, 1, &HttpOutcome::Redirected, NOW, 0.0), Verdict::Failed(r) if r.contains("redirect"))
+            matches!(judge(&p, RetryMode::Quick, 1, &HttpOutcome::Redirected, NOW, 0.0, &Answer::default()), Verdict::Failed(r) if r.contains("redirect"))
         );
     }
 
@@ -370,15 +422,15 @@ mod tests {
     fn jitter_only_lengthens_and_is_bounded() {
         let p = RetryPolicy::default();
         assert!(matches!(
-            judge(&p, RetryMode::Quick, 1, &status(503), NOW, 0.0),
+            judge(&p, RetryMode::Quick, 1, &status(503), NOW, 0.0, &Answer::default()),
             Verdict::RetryAt(Millis(1_001_000), _)
         ));
         assert!(matches!(
-            judge(&p, RetryMode::Quick, 1, &status(503), NOW, 0.5),
+            judge(&p, RetryMode::Quick, 1, &status(503), NOW, 0.5, &Answer::default()),
             Verdict::RetryAt(Millis(1_001_050), _)
         ));
         assert!(matches!(
-            judge(&p, RetryMode::Quick, 2, &status(503), NOW, 0.999),
+            judge(&p, RetryMode::Quick, 2, &status(503), NOW, 0.999, &Answer::default()),
             Verdict::RetryAt(Millis(1_002_199), _)
         ));
     }
@@ -387,17 +439,29 @@ mod tests {
     fn retry_after_lengthens_the_wait_within_the_cap() {
         let p = no_jitter();
         let with = |v: &str| HttpOutcome::Response { status: 503, retry_after: Some(v.into()), body: String::new() };
-        assert!(matches!(judge(&p, RetryMode::Quick, 1, &with("5"), NOW, 0.0), Verdict::RetryAt(Millis(1_005_000), _)));
+        assert!(matches!(
+            judge(&p, RetryMode::Quick, 1, &with("5"), NOW, 0.0, &Answer::default()),
+            Verdict::RetryAt(Millis(1_005_000), _)
+        ));
         assert!(
-            matches!(judge(&p, RetryMode::Quick, 1, &with("0"), NOW, 0.0), Verdict::RetryAt(Millis(1_001_000), _)),
+            matches!(
+                judge(&p, RetryMode::Quick, 1, &with("0"), NOW, 0.0, &Answer::default()),
+                Verdict::RetryAt(Millis(1_001_000), _)
+            ),
             "never shorter than the schedule"
         );
         assert!(
-            matches!(judge(&p, RetryMode::Quick, 1, &with("86400"), NOW, 0.0), Verdict::RetryAt(Millis(4_600_000), _)),
+            matches!(
+                judge(&p, RetryMode::Quick, 1, &with("86400"), NOW, 0.0, &Answer::default()),
+                Verdict::RetryAt(Millis(4_600_000), _)
+            ),
             "capped at an hour"
         );
         assert!(
-            matches!(judge(&p, RetryMode::Quick, 1, &with("soon"), NOW, 0.0), Verdict::RetryAt(Millis(1_001_000), _)),
+            matches!(
+                judge(&p, RetryMode::Quick, 1, &with("soon"), NOW, 0.0, &Answer::default()),
+                Verdict::RetryAt(Millis(1_001_000), _)
+            ),
             "unreadable is ignored"
         );
         let date_now = Millis::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").expect("date");
@@ -407,10 +471,13 @@ mod tests {
             body: String::new(),
         };
         assert_eq!(
-            judge(&p, RetryMode::Quick, 1, &later, date_now, 0.0),
+            judge(&p, RetryMode::Quick, 1, &later, date_now, 0.0, &Answer::default()),
             Verdict::RetryAt(date_now.plus(10_000), describe_status(429))
         );
-        assert!(matches!(judge(&p, RetryMode::Quick, 3, &with("5"), NOW, 0.0), Verdict::Failed(_)), "no attempts left");
+        assert!(
+            matches!(judge(&p, RetryMode::Quick, 3, &with("5"), NOW, 0.0, &Answer::default()), Verdict::Failed(_)),
+            "no attempts left"
+        );
     }
 
     #[test]
@@ -418,10 +485,10 @@ mod tests {
         assert_eq!(describe_status(404), "HTTP 404 Not Found: check the URL");
         assert_eq!(describe_status(418), "HTTP 418");
         assert!(
-            matches!(judge(&no_jitter(), RetryMode::Quick, 3, &HttpOutcome::TimedOut, NOW, 0.0), Verdict::Failed(r) if r == "No response within 10 s (timed out).")
+            matches!(judge(&no_jitter(), RetryMode::Quick, 3, &HttpOutcome::TimedOut, NOW, 0.0, &Answer::default()), Verdict::Failed(r) if r == "No response within 10 s (timed out).")
         );
         assert!(
-            matches!(judge(&no_jitter(), RetryMode::Quick, 3, &HttpOutcome::NetworkError(String::new()), NOW, 0.0), Verdict::Failed(r) if r.starts_with("Could not connect"))
+            matches!(judge(&no_jitter(), RetryMode::Quick, 3, &HttpOutcome::NetworkError(String::new()), NOW, 0.0, &Answer::default()), Verdict::Failed(r) if r.starts_with("Could not connect"))
         );
     }
 }

@@ -1,4 +1,5 @@
 //! Webhooks: the webhook object, the validation of the form, and the registry with its statistics.
 
+pub mod format_choice;
 pub mod registry;
 pub mod webhook;

@@ -5,6 +5,7 @@ use crate::rules::event::EventKind;
 use crate::rules::retry::{describe_status, RetryMode};
 use crate::values::ids::WebhookId;
 use crate::values::time::Millis;
+use crate::webhooks::format_choice::FormatChoice;
 use crate::webhooks::webhook::{ValidDraft, Webhook};
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,8 @@ pub struct WebhookMeta {
     pub consecutive_failures: u32,
     /// Why AutoChat switched it off, while it stays off.
     pub disabled_reason: Option<String>,
+    /// The body format it sends, and what that format needs.
+    pub body: FormatChoice,
 }
 
 /// Every webhook plus the global switch.
@@ -69,7 +72,11 @@ impl Registry {
         }
         self.meta.insert(
             id.clone(),
-            WebhookMeta { retry_mode: draft.retry_mode.unwrap_or_default(), ..WebhookMeta::default() },
+            WebhookMeta {
+                retry_mode: draft.retry_mode.unwrap_or_default(),
+                body: draft.format.clone(),
+                ..WebhookMeta::default()
+            },
         );
         self.webhooks.push(Webhook {
             id,
@@ -91,9 +98,11 @@ impl Registry {
     /// Replaces a webhook's settings; its id, creation time and statistics stay.
     pub fn update(&mut self, id: &WebhookId, draft: ValidDraft) -> Result<&Webhook, Error> {
         self.get(id)?;
+        let meta = self.meta.entry(id.clone()).or_default();
         if let Some(mode) = draft.retry_mode {
-            self.meta.entry(id.clone()).or_default().retry_mode = mode;
+            meta.retry_mode = mode;
         }
+        meta.body = draft.format.clone();
         if draft.enabled == Some(true) {
             self.clear_health(id);
         }
@@ -132,6 +141,16 @@ impl Registry {
         let meta = self.meta.entry(id.clone()).or_default();
         meta.consecutive_failures = 0;
         meta.disabled_reason = None;
+    }
+
+    /// Switches a webhook off because its endpoint said it cannot work again; `reason` is shown.
+    /// A webhook already off keeps the reason it had.
+    pub fn switch_off(&mut self, id: &WebhookId, reason: String) {
+        let Ok(w) = self.get_mut(id) else { return };
+        if w.enabled {
+            w.enabled = false;
+            self.meta.entry(id.clone()).or_default().disabled_reason = Some(reason);
+        }
     }
 
     /// A webhook's settings and health (defaults when none were stored).

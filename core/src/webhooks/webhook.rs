@@ -8,6 +8,7 @@ use crate::rules::url_check::{check_url, CheckedUrl, Scheme};
 use crate::values::field::FieldMessage;
 use crate::values::http::Method;
 use crate::values::ids::WebhookId;
+use crate::webhooks::format_choice::{check_format, FormatChoice};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -69,6 +70,12 @@ pub struct WebhookDraft {
     pub enabled: Option<bool>,
     /// `persistent` or `quick`; empty means persistent for a new webhook, unchanged for an edit.
     pub retry_mode: String,
+    /// The body format (`autochatJson`, `slack`, …); empty means what the URL calls for.
+    pub format: String,
+    /// The custom template (format `custom`).
+    pub template: String,
+    /// The Telegram chat id (format `telegram`), when the URL has none.
+    pub chat_id: String,
 }
 
 /// A draft that passed validation, with warnings that do not block saving.
@@ -88,6 +95,8 @@ pub struct ValidDraft {
     pub enabled: Option<bool>,
     /// The requested retry choice, if given.
     pub retry_mode: Option<RetryMode>,
+    /// The body format and what it needs.
+    pub format: FormatChoice,
     /// Things worth telling the user (e.g. plain http); saving goes ahead.
     pub warnings: Vec<FieldMessage>,
 }
@@ -170,9 +179,12 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
 
     let headers =
         check_headers(&draft.headers).map_err(|message| errors.push(FieldMessage::new("headers", message))).ok();
+    let format = check_format(&draft.format, &draft.template, &draft.chat_id, url.as_ref(), method)
+        .map_err(|mistakes| errors.extend(mistakes))
+        .ok();
 
-    match (url, method, headers) {
-        (Some(url), Some(method), Some(headers)) if errors.is_empty() => Ok(ValidDraft {
+    match (url, method, headers, format) {
+        (Some(url), Some(method), Some(headers), Some(format)) if errors.is_empty() => Ok(ValidDraft {
             name: name.to_string(),
             url,
             method,
@@ -180,6 +192,7 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
             headers,
             enabled: draft.enabled,
             retry_mode,
+            format,
             warnings,
         }),
         _ => Err(errors),

@@ -144,5 +144,6 @@ fn start_in_tab(fake: &Fake, e: &Rc<Engine<Fake>>) -> Value {
 mod campaign;
 mod delivery;
 mod durability;
+mod formats;
 mod history;
 mod webhooks;
