@@ -10,6 +10,8 @@ import init, * as core from '../pkg/autochat.js';
  * @typedef {import('../types/protocol').HeadersCheck} HeadersCheck
  * @typedef {import('../types/protocol').Catalog} Catalog
  * @typedef {import('../types/protocol').TabInfo} TabInfo
+ * @typedef {import('../types/protocol').FormatHint} FormatHint
+ * @typedef {import('../types/protocol').Preview} Preview
  */
 
 await init({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') });
@@ -30,3 +32,7 @@ export const chooseTarget = (tabs, selfTabId) => JSON.parse(core.chooseTarget(JS
 export const originOf = (url) => core.originOf(url) ?? null;
 /** @type {(url: string) => string | null} The host permission a webhook URL needs, if any. */
 export const originPattern = (url) => core.originPattern(url) ?? null;
+/** @type {(url: string) => FormatHint} What the URL calls for, as it is typed. */
+export const detectFormat = (url) => JSON.parse(core.detectFormat(url));
+/** @type {(draft: WebhookDraft, event: string) => Preview} The body a draft would send for a sample event. */
+export const previewBody = (draft, event) => JSON.parse(core.previewBody(JSON.stringify(draft), event, Date.now()));

@@ -4,6 +4,7 @@
 // catalog, and the limit from the list view.
 import * as client from './client.js';
 import { el } from './dom.js';
+import { createFormatFields } from './format-fields.js';
 import { parseHeaders, validateWebhook } from './wasm.js';
 
 /**
@@ -13,7 +14,7 @@ import { parseHeaders, validateWebhook } from './wasm.js';
  * @typedef {{ id: (name: string) => string, catalog: Catalog, latest: () => ListView | null, refresh: () => Promise<unknown> }} FormContext
  */
 
-const FIELDS = ['name', 'url', 'method', 'events', 'headers', 'retryMode'];
+const FIELDS = ['name', 'url', 'format', 'chatId', 'template', 'method', 'events', 'headers', 'retryMode'];
 
 /**
  * Builds the form; returns it with the calls the rest of the manager needs.
@@ -89,17 +90,40 @@ export function createForm(ctx) {
   const formTitle = el('h3', { id: id('form-title') }, 'Add a webhook');
   const formStatus = el('p', { class: 'form-status', id: id('form-status'), role: 'status' });
   const limitNotice = el('p', { class: 'notice', id: id('limit'), hidden: true });
-  const inputs = { name: nameInput, url: urlInput, method: methodSelect, events: eventsFieldset, headers: headersInput, retryMode: retrySelect };
-  const errors = Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)]));
+  const methodHint = el(
+    'p',
+    { class: 'hint', id: id('method-hint'), hidden: true },
+    'Chat services receive messages by POST only: a GET request has no body to carry them.',
+  );
+  const formatFields = createFormatFields({
+    id,
+    catalog,
+    draft: () => ({ ...draftFromForm(), headers: null }),
+    apply: applyStarter,
+    formatChanged,
+  });
+  const inputs = {
+    name: nameInput,
+    url: urlInput,
+    method: methodSelect,
+    events: eventsFieldset,
+    headers: headersInput,
+    retryMode: retrySelect,
+    ...formatFields.inputs,
+  };
+  /** @type {Record<string, HTMLElement>} */
+  const errors = { ...Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)])), ...formatFields.errors };
 
   const form = el(
     'form',
     { class: 'webhook-form', novalidate: true, 'aria-labelledby': id('form-title'), onsubmit: submit },
     formTitle,
     limitNotice,
+    ...formatFields.elements,
     el('div', { class: 'field' }, el('label', { for: id('name') }, 'Name'), nameInput, errors.name),
     el('div', { class: 'field' }, el('label', { for: id('url') }, 'URL'), urlInput, errors.url, urlWarning, urlAccess),
-    el('div', { class: 'field' }, el('label', { for: id('method') }, 'Method'), methodSelect, errors.method),
+    ...formatFields.formatElements,
+    el('div', { class: 'field' }, el('label', { for: id('method') }, 'Method'), methodSelect, methodHint, errors.method),
     el('div', { class: 'field' }, eventsFieldset, errors.events),
     el(
       'div',
@@ -123,7 +147,25 @@ export function createForm(ctx) {
       headers: null,
       enabled: null,
       retryMode: retrySelect.value,
+      ...formatFields.read(),
     };
+  }
+
+  /** A starter from the gallery fills the form; nothing is sent. @param {import('../types/protocol').Starter} starter */
+  function applyStarter(starter) {
+    if (!nameInput.value.trim() || catalog.starters.some((s) => s.name === nameInput.value)) nameInput.value = starter.name;
+    methodSelect.value = 'POST';
+    for (const box of eventBoxes) box.checked = starter.events.includes(/** @type {any} */ (box.value));
+    urlInput.focus();
+  }
+
+  /** GET is offered only where the core says the format takes it. @param {import('../types/protocol').Format} format */
+  function formatChanged(format) {
+    const postOnly = catalog.postOnlyFormats.includes(format);
+    const get = /** @type {HTMLOptionElement | undefined} */ ([...methodSelect.options].find((o) => o.value === 'GET'));
+    if (get) get.disabled = postOnly;
+    if (postOnly && methodSelect.value === 'GET') methodSelect.value = 'POST';
+    methodHint.hidden = !postOnly;
   }
 
   function showFieldErrors(fields) {
@@ -153,7 +195,8 @@ export function createForm(ctx) {
   urlInput.addEventListener('input', () => {
     clearFieldError('url');
     const check = validateWebhook({ ...draftFromForm(), events: ['error'], name: 'x', headers: null });
-    showUrlWarning(check.warnings);
+    const hint = formatFields.urlChanged(urlInput.value);
+    showUrlWarning(hint.retired ? [...check.warnings, { field: 'url', message: hint.retired }] : check.warnings);
     explainAccess(check);
   });
 
@@ -227,6 +270,7 @@ export function createForm(ctx) {
     methodSelect.value = 'POST';
     retrySelect.value = 'persistent';
     describeRetry();
+    formatFields.reset();
     formTitle.textContent = 'Add a webhook';
     submitButton.textContent = '➕ Add Webhook';
     cancelButton.hidden = true;
@@ -244,6 +288,7 @@ export function createForm(ctx) {
     methodSelect.value = webhook.method;
     retrySelect.value = webhook.retryMode;
     describeRetry();
+    formatFields.edit(webhook);
     eventBoxes.forEach((b) => {
       b.checked = webhook.events.includes(b.value);
     });
@@ -267,6 +312,7 @@ export function createForm(ctx) {
   }
 
   describeRetry();
+  formatFields.reset();
   return {
     element: form,
     startEditing,

@@ -56,7 +56,7 @@ export function webhookItem(webhook, permissionMissing, ctx) {
     try {
       const r = await client.send({ type: 'testWebhook', id: webhook.id });
       testResult.className = `test-result ${r.ok ? 'ok' : 'failed'}`;
-      testResult.textContent = r.ok ? `✅ HTTP ${r.status} · ${r.durationMs} ms` : `❌ ${r.error} · ${r.durationMs} ms`;
+      testResult.textContent = r.ok ? `✅ HTTP ${r.status} · ${r.durationMs} ms${r.note ? ` — ${r.note}` : ''}` : `❌ ${r.error} · ${r.durationMs} ms`;
     } catch (error) {
       testResult.className = 'test-result failed';
       testResult.textContent = `❌ ${messageOf(error)}`;
@@ -118,7 +118,7 @@ export function webhookItem(webhook, permissionMissing, ctx) {
       webhook.enabled ? el('span', { class: 'badge on' }, '✅ Enabled') : el('span', { class: 'badge off' }, 'Disabled'),
       el('label', { class: 'switch' }, toggle, el('span', { class: 'switch-track', 'aria-hidden': 'true' })),
     ),
-    el('p', { class: 'webhook-url' }, el('span', { class: 'method' }, webhook.method), ' ', host),
+    el('p', { class: 'webhook-url' }, el('span', { class: 'method' }, webhook.method), ' ', host, el('span', { class: 'format' }, ` · ${webhook.formatLabel}`)),
     permissionMissing &&
       el('p', { class: 'notice permission' }, `⚠️ AutoChat may no longer reach ${host}: access was removed. Edit the webhook and save it to allow it again.`),
     webhook.disabledReason && el('p', { class: 'notice disabled-reason', role: 'alert' }, `⚠️ ${webhook.disabledReason}`),

@@ -349,7 +349,8 @@ function telegramHtml(html) {
   if (error) return { error };
   const decode = (m, e) => {
     if (e[0] !== '#') return ENTITIES[e] ?? m;
-    return String.fromCodePoint(/x/i.test(e[1]) ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1)));
+    const code = /x/i.test(e[1]) ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1));
+    return code <= 0x10ffff ? String.fromCodePoint(code) : m;
   };
   return { text: stripped.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, decode) };
 }

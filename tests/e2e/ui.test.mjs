@@ -178,6 +178,7 @@ test('the keyboard alone works; Esc closes the modal and returns focus', async (
   await page.keyboard.type('Keyboard hook');
   await page.keyboard.press('Tab');
   await page.keyboard.type(`${receiver.base}/ok/kb`);
+  await page.keyboard.press('Tab'); // format (detected from the URL)
   await page.keyboard.press('Tab'); // method
   await page.keyboard.press('Tab'); // first event
   await page.keyboard.press('Space');

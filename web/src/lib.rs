@@ -8,14 +8,21 @@ mod chrome;
 mod ports;
 
 use autochat_core::campaign::{self, TabInfo};
-use autochat_core::protocol::page::{Catalog, Choice, DraftCheck, HeadersCheck};
+use autochat_core::formats::detect::{detect, retired};
+use autochat_core::formats::gallery::{sample, starters};
+use autochat_core::formats::template::PLACEHOLDERS;
+use autochat_core::formats::{render, Format, Occurrence};
+use autochat_core::protocol::page::{Catalog, Choice, DraftCheck, FormatHint, HeadersCheck, Preview};
+use autochat_core::rules::event::Envelope;
 use autochat_core::rules::event::EventKind;
 use autochat_core::rules::headers::parse_headers_text;
 use autochat_core::rules::retry::{RetryMode, RetryPolicy};
 use autochat_core::rules::url_check::{check_url, web_origin};
 use autochat_core::values::field::FieldMessage;
 use autochat_core::values::http::Method;
+use autochat_core::values::time::Millis as Now;
 use autochat_core::values::time::{self, Millis};
+use autochat_core::webhooks::format_choice::check_format;
 use autochat_core::webhooks::registry::MAX_WEBHOOKS;
 use autochat_core::webhooks::webhook::{validate_draft, WebhookDraft};
 use autochat_core::{Engine, Policies};
@@ -162,6 +169,16 @@ pub fn catalog() -> String {
             .into_iter()
             .map(|m| Choice { value: m, label: m.as_str().into(), description: method_note(m).into() })
             .collect(),
+        formats: Format::ALL
+            .into_iter()
+            .map(|f| Choice { value: f, label: f.label().into(), description: f.description().into() })
+            .collect(),
+        post_only_formats: Format::ALL.into_iter().filter(|f| f.is_chat()).collect(),
+        placeholders: PLACEHOLDERS
+            .iter()
+            .map(|(name, about)| Choice { value: name.to_string(), label: format!("{{{{{name}}}}}"), description: about.to_string() })
+            .collect(),
+        starters: starters(),
         retry_modes: [RetryMode::Persistent, RetryMode::Quick]
             .into_iter()
             .map(|m| Choice { value: m, label: policy.label(m), description: policy.describe(m) })
@@ -175,6 +192,43 @@ pub fn catalog() -> String {
         .collect(),
         max_webhooks: MAX_WEBHOOKS,
     })
+}
+
+/// What the form says about a URL as it is typed; returns a `FormatHint` as JSON text.
+#[wasm_bindgen(js_name = detectFormat)]
+pub fn detect_format(url: &str) -> String {
+    to_json(&FormatHint { detected: detect(url), retired: retired(url).map(String::from) })
+}
+
+/// The body a draft (JSON text) would send for a sample of `event`, built by the code that sends
+/// it; returns a `Preview` as JSON text.
+#[wasm_bindgen(js_name = previewBody)]
+pub fn preview_body(draft: &str, event: &str, now_ms: f64) -> String {
+    let draft = serde_json::from_str::<serde_json::Value>(draft)
+        .and_then(serde_json::from_value::<WebhookDraft>)
+        .unwrap_or_default();
+    let kind = EventKind::from_name(event).unwrap_or(EventKind::MessageSent);
+    let url = check_url(&draft.url).ok();
+    let method = match draft.method.trim().to_ascii_uppercase().as_str() {
+        "GET" => Some(autochat_core::values::http::Method::Get),
+        _ => Some(autochat_core::values::http::Method::Post),
+    };
+    let preview = match check_format(&draft.format, &draft.template, &draft.chat_id, url.as_ref(), method) {
+        Err(mut errors) => Preview { ok: false, body: None, error: Some(errors.remove(0)) },
+        Ok(choice) => {
+            let envelope = Envelope::new(&sample(kind), Now(now_ms as u64), env!("CARGO_PKG_VERSION"));
+            let json = envelope.to_json();
+            match render(
+                choice.format,
+                &choice.settings(&draft.url),
+                &Occurrence { envelope: &envelope, envelope_json: &json },
+            ) {
+                Ok(body) => Preview { ok: true, body: Some(body), error: None },
+                Err(message) => Preview { ok: false, body: None, error: Some(FieldMessage::new("template", message)) },
+            }
+        }
+    };
+    to_json(&preview)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {

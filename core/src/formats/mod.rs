@@ -13,6 +13,7 @@
 pub mod answers;
 pub mod chat;
 pub mod detect;
+pub mod gallery;
 pub mod template;
 pub mod wording;
 

@@ -1,6 +1,9 @@
 //! What the pages' own calls into the wasm module return: the form's checks and the catalog of
 //! choices, computed by the very code the worker runs.
 
+use crate::formats::detect::Detected;
+use crate::formats::gallery::Starter;
+use crate::formats::Format;
 use crate::rules::event::EventKind;
 use crate::rules::retry::RetryMode;
 use crate::values::field::FieldMessage;
@@ -49,10 +52,40 @@ pub struct Catalog {
     pub methods: Vec<Choice<Method>>,
     /// The retry choices, each described.
     pub retry_modes: Vec<Choice<RetryMode>>,
+    /// The body formats, each described.
+    pub formats: Vec<Choice<Format>>,
+    /// The formats that take POST only (the chat and push services).
+    pub post_only_formats: Vec<Format>,
+    /// The custom template's placeholders, each described.
+    pub placeholders: Vec<Choice<String>>,
+    /// "Start from a template": ready-made starting points.
+    pub starters: Vec<Starter>,
     /// What the form's hints say about each field.
     pub hints: BTreeMap<String, String>,
     /// Webhooks at most.
     pub max_webhooks: usize,
+}
+
+/// What the form says about a URL as it is typed (`detectFormat`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FormatHint {
+    /// The service and format the URL calls for, if AutoChat knows it.
+    pub detected: Option<Detected>,
+    /// Why the URL cannot work at all (a retired service), if so.
+    pub retired: Option<String>,
+}
+
+/// The body a draft would send for a sample event (`previewBody`), or why it cannot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Preview {
+    /// The body could be built.
+    pub ok: bool,
+    /// The body, byte for byte as it would be sent.
+    pub body: Option<String>,
+    /// What stops it, on its field.
+    pub error: Option<FieldMessage>,
 }
 
 /// One option of a select or a checkbox list.

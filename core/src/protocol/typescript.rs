@@ -4,12 +4,15 @@
 
 use super::commands::{self, *};
 use super::content::{ContentRequest, Detection, PickTarget, Picked, SendOutcome};
-use super::page::{Catalog, Choice, DraftCheck, HeadersCheck};
+use super::page::{Catalog, Choice, DraftCheck, FormatHint, HeadersCheck, Preview};
 use super::views::*;
 use super::{Changed, ErrorBody, ErrorCode};
 use crate::campaign::config::{CampaignDraft, Order};
 use crate::campaign::{SitePicks, Status, TabInfo, Target};
 use crate::delivery::history::Outcome;
+use crate::formats::detect::Detected;
+use crate::formats::gallery::Starter;
+use crate::formats::Format;
 use crate::rules::event::EventKind;
 use crate::rules::retry::RetryMode;
 use crate::values::field::FieldMessage;
@@ -46,7 +49,7 @@ fn write_the_typescript_declarations() {
         CampaignSettings, CampaignLimits, DeliveryState,
         ErrorCode, ErrorBody, Changed,
         ContentRequest, PickTarget, SendOutcome, Detection, Picked,
-        DraftCheck, HeadersCheck, Catalog, Choice<EventKind>,
+        DraftCheck, HeadersCheck, Catalog, Choice<EventKind>, Format, Detected, FormatHint, Preview, Starter,
     );
     for decl in decls {
         out.push_str(&decl);
