@@ -128,7 +128,7 @@ export async function deadPort() {
 }
 
 /** Launches Chromium with the test build loaded; `profile` reuses a user-data dir (a browser restart). */
-export async function launch({ profile, colorScheme = 'light' } = {}) {
+export async function launch({ profile, colorScheme = 'light', args = [] } = {}) {
   const userDataDir = profile ?? fs.mkdtempSync(path.join(os.tmpdir(), 'autochat-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -144,6 +144,7 @@ export async function launch({ profile, colorScheme = 'light' } = {}) {
       '--disable-sync',
       '--disable-quic',
       '--no-first-run',
+      ...args,
     ],
   });
   let [worker] = context.serviceWorkers();
