@@ -34,7 +34,7 @@ impl<P: Ports> Engine<P> {
                 let id = DeliveryId::from_random(self.random_bytes());
                 let made = DeliveryRef { id: id.clone(), webhook_id: webhook_id.clone() };
                 let rendered = s.registry().get(&webhook_id).map_err(|e| e.to_string()).and_then(|w| {
-                    let choice = s.registry().meta(&webhook_id).body;
+                    let choice = s.registry().meta(&webhook_id).format_choice();
                     render(
                         choice.format,
                         &choice.settings(&w.url),
@@ -88,7 +88,7 @@ impl<P: Ports> Engine<P> {
         let (request, format) = {
             let s = self.state.borrow();
             let w = s.registry().get(id)?;
-            let choice = s.registry().meta(id).body;
+            let choice = s.registry().meta(id).format_choice();
             let envelope = Envelope::test(&w.name, now, &self.version);
             let json = envelope.to_json();
             let occurrence = Occurrence { envelope: &envelope, envelope_json: &json };
@@ -238,7 +238,7 @@ impl<P: Ports> Engine<P> {
             let mut starts = Vec::with_capacity(due.len());
             for d in due {
                 let Ok(w) = s.registry().get(&d.webhook_id) else { continue };
-                let format = s.registry().meta(&w.id).body.format;
+                let format = s.registry().meta(&w.id).format_choice().format;
                 let request = build_request(w, format, &d.id, &d.event, &d.body, now, self.policies.retry.timeout);
                 starts.push((w.id.clone(), d.id.clone(), request, format.spacing()));
             }
@@ -287,7 +287,7 @@ impl<P: Ports> Engine<P> {
         s.in_flight.remove(webhook);
         s.touch_webhooks();
         let meta = s.registry().meta(webhook);
-        let (mode, format) = (meta.retry_mode, meta.body.format);
+        let (mode, format) = (meta.retry_mode, meta.format_choice().format);
         let answer = service_answer(format, outcome);
         let policy = &self.policies.retry;
         // The delivery is gone if it was discarded, or its webhook deleted, meanwhile.

@@ -20,6 +20,7 @@ impl<P: Ports> Engine<P> {
         let registry = s.registry();
         let w = registry.get(id)?;
         let meta = registry.meta(id);
+        let body = meta.format_choice();
         let head = s.outbox().head_of(id);
         let delivery = match head {
             None => DeliveryState::Idle,
@@ -53,10 +54,10 @@ impl<P: Ports> Engine<P> {
             success_rate: success_rate(w.trigger_count, w.failure_count),
             retry_mode: meta.retry_mode,
             retry_description: self.policies.retry.describe(meta.retry_mode),
-            format: meta.body.format,
-            format_label: meta.body.format.label().to_string(),
-            template: meta.body.template.clone(),
-            chat_id: meta.body.chat_id.clone(),
+            format: body.format,
+            format_label: body.format.label().to_string(),
+            template: body.template.clone(),
+            chat_id: body.chat_id.clone(),
             disabled_reason: meta.disabled_reason,
             consecutive_failures: meta.consecutive_failures,
             pending_deliveries: s.outbox().pending_for(id),

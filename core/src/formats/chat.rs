@@ -229,6 +229,8 @@ pub fn telegram(words: &Wording, chat_id: &str) -> String {
         text.push('\n');
         text.push_str(&words.facts_line());
     }
+    text.push('\n');
+    text.push_str(&words.time);
     let chat: Value = chat_id.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(chat_id.to_string()));
     json!({
         "chat_id": chat,
@@ -245,9 +247,12 @@ pub fn mattermost(words: &Wording) -> String {
         text.push('\n');
         text.push_str(&escape_angle(&user));
     }
-    if !words.facts.is_empty() {
-        text.push_str(&format!("\n_{}_", escape_angle(&words.facts_line())));
+    let mut footer = words.facts_line();
+    if !footer.is_empty() {
+        footer.push_str(" · ");
     }
+    footer.push_str(&words.time);
+    text.push_str(&format!("\n_{}_", escape_angle(&footer)));
     json!({"username": "AutoChat", "text": truncate(&text, MATTERMOST_CHARS)}).to_string()
 }
 

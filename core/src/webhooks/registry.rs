@@ -3,9 +3,10 @@
 
 use crate::rules::event::EventKind;
 use crate::rules::retry::{describe_status, RetryMode};
+use crate::rules::url_check::check_url;
 use crate::values::ids::WebhookId;
 use crate::values::time::Millis;
-use crate::webhooks::format_choice::FormatChoice;
+use crate::webhooks::format_choice::{check_format, FormatChoice};
 use crate::webhooks::webhook::{ValidDraft, Webhook};
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -27,8 +28,17 @@ pub struct WebhookMeta {
     pub consecutive_failures: u32,
     /// Why AutoChat switched it off, while it stays off.
     pub disabled_reason: Option<String>,
-    /// The body format it sends, and what that format needs.
-    pub body: FormatChoice,
+    /// The body format it sends, and what that format needs. `None` in data saved before
+    /// AutoChat had formats: [`Registry::meta`] then gives what the URL calls for, so an existing
+    /// Slack or Discord webhook starts sending messages those services accept.
+    pub body: Option<FormatChoice>,
+}
+
+impl WebhookMeta {
+    /// The body format and its settings.
+    pub fn format_choice(&self) -> FormatChoice {
+        self.body.clone().unwrap_or_default()
+    }
 }
 
 /// Every webhook plus the global switch.
@@ -74,7 +84,7 @@ impl Registry {
             id.clone(),
             WebhookMeta {
                 retry_mode: draft.retry_mode.unwrap_or_default(),
-                body: draft.format.clone(),
+                body: Some(draft.format.clone()),
                 ..WebhookMeta::default()
             },
         );
@@ -102,7 +112,7 @@ impl Registry {
         if let Some(mode) = draft.retry_mode {
             meta.retry_mode = mode;
         }
-        meta.body = draft.format.clone();
+        meta.body = Some(draft.format.clone());
         if draft.enabled == Some(true) {
             self.clear_health(id);
         }
@@ -153,9 +163,18 @@ impl Registry {
         }
     }
 
-    /// A webhook's settings and health (defaults when none were stored).
+    /// A webhook's settings and health (defaults when none were stored; the format a URL calls
+    /// for when none was stored).
     pub fn meta(&self, id: &WebhookId) -> WebhookMeta {
-        self.meta.get(id).cloned().unwrap_or_default()
+        let mut meta = self.meta.get(id).cloned().unwrap_or_default();
+        if meta.body.is_none() {
+            let choice = self.get(id).ok().and_then(|w| {
+                let url = check_url(&w.url).ok();
+                check_format("", "", "", url.as_ref(), Some(w.method)).ok()
+            });
+            meta.body = Some(choice.unwrap_or_default());
+        }
+        meta
     }
 
     /// Resets the statistics of one webhook, or of all when `id` is `None`.
@@ -325,7 +344,8 @@ mod tests {
         assert!(!r.get(&id(1)).expect("exists").enabled);
         assert_eq!(r.meta(&id(1)).disabled_reason, Some(reason));
         r.set_enabled(&id(1), true).expect("exists");
-        assert_eq!(r.meta(&id(1)), WebhookMeta::default(), "switching on forgets the reason");
+        let meta = r.meta(&id(1));
+        assert_eq!((meta.disabled_reason, meta.consecutive_failures), (None, 0), "switching on forgets the reason");
     }
 
     #[test]

@@ -165,3 +165,16 @@ fn a_custom_template_is_what_arrives() {
         .expect_err("unknown placeholder");
     assert_eq!(bad.field(), Some("template"));
 }
+
+#[test]
+fn a_slack_webhook_saved_before_formats_existed_now_sends_slack_messages() {
+    let fake = Fake::at(T0);
+    let registry = format!(
+        r#"{{"schemaVersion":1,"webhooksEnabled":true,"webhooks":[{{"id":"wh_old","name":"Old Slack","url":"{SLACK}","method":"POST","events":["error"],"headers":{{}},"enabled":true,"createdAt":"2025-12-07T17:30:00.000Z","lastTriggered":null,"triggerCount":3,"failureCount":0}}],"meta":{{"wh_old":{{"retryMode":"persistent"}}}}}}"#
+    );
+    fake.put(crate::store::REGISTRY_KEY, &registry);
+    let e = start(&fake);
+    assert_eq!(webhook(&fake, &e, "wh_old")["format"], "slack");
+    emit_error(&fake, &e, "x");
+    assert!(json_of(&fake.sent()[0])["blocks"].is_array());
+}
