@@ -32,8 +32,8 @@ ensure_tools() {
     say "Installing wasm-bindgen-cli $want (a few minutes, once)"
     cargo install wasm-bindgen-cli --version "$want" --force
   fi
-  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/biome ]; then
-    say "Installing build and test tools from npm (binaryen, playwright-core, typescript, biome)"
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/biome ] || [ ! -d node_modules/standardwebhooks ]; then
+    say "Installing build and test tools from npm (binaryen, playwright-core, typescript, biome, standardwebhooks)"
     npm ci --no-audit --no-fund
   fi
 }

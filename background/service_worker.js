@@ -39,7 +39,7 @@ function ready() {
   return core;
 }
 
-// For DevTools and the benchmark: `(await autochat.ready()).handle(JSON.stringify({type: 'getStatus'}))`
+// For DevTools and the benchmark: `(await autochat.ready()).handle(JSON.stringify({type: 'getStatus'}), '')`
 // sends a protocol command from the worker's own console.
 /** @type {any} */ (globalThis).autochat = { ready };
 
@@ -49,9 +49,16 @@ function failure(error) {
   return { error: { code: 'internal', message: `AutoChat's core could not start: ${message}` } };
 }
 
-chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+// Content scripts must not read AutoChat's storage (webhook headers, signing secrets): only the
+// worker and AutoChat's own pages may. Firefox has no such switch; its content scripts cannot read
+// extension storage unless the extension hands it to them.
+chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch((error) => console.error('AutoChat:', error));
+
+// Who asks matters: the core obeys AutoChat's own pages, and from a web page takes only the
+// picks of that page's own site (the sender's URL is the browser's word, not the message's).
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready()
-    .then((c) => c.handle(JSON.stringify(message)))
+    .then((c) => c.handle(JSON.stringify(message), sender.url ?? ''))
     .then(
       (reply) => sendResponse(JSON.parse(reply)),
       (error) => sendResponse(failure(error)),
@@ -95,7 +102,7 @@ chrome.runtime.onInstalled.addListener(() => {
 /** @param {import('../types/protocol').Command} command */
 function forward(command) {
   ready().then(
-    (c) => c.handle(JSON.stringify(command)),
+    (c) => c.handle(JSON.stringify(command), ''),
     (error) => console.error('AutoChat:', error),
   );
 }

@@ -166,7 +166,7 @@ async function latency(ext, receiver) {
         worker.evaluate(async () => {
           const core = await globalThis.autochat.ready();
           const t0 = performance.timeOrigin + performance.now();
-          core.handle(JSON.stringify({ type: 'emit', event: 'error', data: { error: 'latency probe' } }));
+          core.handle(JSON.stringify({ type: 'emit', event: 'error', data: { error: 'latency probe' } }), '');
           return t0;
         }),
       inWorker,

@@ -5,6 +5,7 @@
 import * as client from './client.js';
 import { el } from './dom.js';
 import { createFormatFields } from './format-fields.js';
+import { createSigningFields } from './signing-fields.js';
 import { parseHeaders, validateWebhook } from './wasm.js';
 
 /**
@@ -14,7 +15,7 @@ import { parseHeaders, validateWebhook } from './wasm.js';
  * @typedef {{ id: (name: string) => string, catalog: Catalog, latest: () => ListView | null, refresh: () => Promise<unknown> }} FormContext
  */
 
-const FIELDS = ['name', 'url', 'format', 'chatId', 'template', 'method', 'events', 'headers', 'retryMode'];
+const FIELDS = ['name', 'url', 'format', 'chatId', 'template', 'method', 'events', 'headers', 'retryMode', 'secret', 'sign'];
 
 /**
  * Builds the form; returns it with the calls the rest of the manager needs.
@@ -95,6 +96,7 @@ export function createForm(ctx) {
     { class: 'hint', id: id('method-hint'), hidden: true },
     'Chat services receive messages by POST only: a GET request has no body to carry them.',
   );
+  const signingFields = createSigningFields(id);
   const formatFields = createFormatFields({
     id,
     catalog,
@@ -110,9 +112,10 @@ export function createForm(ctx) {
     headers: headersInput,
     retryMode: retrySelect,
     ...formatFields.inputs,
+    ...signingFields.inputs,
   };
   /** @type {Record<string, HTMLElement>} */
-  const errors = { ...Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)])), ...formatFields.errors };
+  const errors = { ...Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)])), ...formatFields.errors, ...signingFields.errors };
 
   const form = el(
     'form',
@@ -134,6 +137,7 @@ export function createForm(ctx) {
       errors.headers,
     ),
     el('div', { class: 'field' }, el('label', { for: id('retry') }, 'Retries'), retrySelect, retryHint, errors.retryMode),
+    signingFields.element,
     el('div', { class: 'actions' }, submitButton, cancelButton),
     formStatus,
   );
@@ -148,6 +152,7 @@ export function createForm(ctx) {
       enabled: null,
       retryMode: retrySelect.value,
       ...formatFields.read(),
+      ...signingFields.read(),
     };
   }
 
@@ -166,6 +171,7 @@ export function createForm(ctx) {
     if (get) get.disabled = postOnly;
     if (postOnly && methodSelect.value === 'GET') methodSelect.value = 'POST';
     methodHint.hidden = !postOnly;
+    signingFields.available(!postOnly);
   }
 
   function showFieldErrors(fields) {
@@ -271,6 +277,7 @@ export function createForm(ctx) {
     retrySelect.value = 'persistent';
     describeRetry();
     formatFields.reset();
+    signingFields.reset();
     formTitle.textContent = 'Add a webhook';
     submitButton.textContent = '➕ Add Webhook';
     cancelButton.hidden = true;
@@ -289,6 +296,7 @@ export function createForm(ctx) {
     retrySelect.value = webhook.retryMode;
     describeRetry();
     formatFields.edit(webhook);
+    signingFields.edit(webhook);
     eventBoxes.forEach((b) => {
       b.checked = webhook.events.includes(b.value);
     });

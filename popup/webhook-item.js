@@ -3,6 +3,7 @@
 // and its history. What it shows comes from the core's WebhookView.
 import * as client from './client.js';
 import { el } from './dom.js';
+import { signingLine } from './signing-fields.js';
 import { describeAge, describeWait } from './wasm.js';
 import { historyPanel } from './webhook-history.js';
 
@@ -119,6 +120,7 @@ export function webhookItem(webhook, permissionMissing, ctx) {
       el('label', { class: 'switch' }, toggle, el('span', { class: 'switch-track', 'aria-hidden': 'true' })),
     ),
     el('p', { class: 'webhook-url' }, el('span', { class: 'method' }, webhook.method), ' ', host, el('span', { class: 'format' }, ` · ${webhook.formatLabel}`)),
+    signingLine(webhook, ctx),
     permissionMissing &&
       el('p', { class: 'notice permission' }, `⚠️ AutoChat may no longer reach ${host}: access was removed. Edit the webhook and save it to allow it again.`),
     webhook.disabledReason && el('p', { class: 'notice disabled-reason', role: 'alert' }, `⚠️ ${webhook.disabledReason}`),

@@ -21,6 +21,7 @@ pub mod values;
 pub mod rules;
 
 pub mod formats;
+pub mod signing;
 
 pub mod campaign;
 pub(crate) mod delivery;

@@ -34,6 +34,9 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "alarms"], js_name = clear)]
     pub fn alarms_clear(name: &str) -> Result<JsValue, JsValue>;
 
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getURL)]
+    pub fn get_url(path: &str) -> Result<JsValue, JsValue>;
+
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getManifest)]
     pub fn get_manifest() -> Result<JsValue, JsValue>;
 

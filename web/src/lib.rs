@@ -13,6 +13,7 @@ use autochat_core::formats::gallery::{sample, starters};
 use autochat_core::formats::template::PLACEHOLDERS;
 use autochat_core::formats::{render, Format, Occurrence};
 use autochat_core::protocol::page::{Catalog, Choice, DraftCheck, FormatHint, HeadersCheck, Preview};
+use autochat_core::protocol::Caller;
 use autochat_core::rules::event::Envelope;
 use autochat_core::rules::event::EventKind;
 use autochat_core::rules::headers::parse_headers_text;
@@ -55,12 +56,15 @@ impl AutoChatCore {
         Ok(AutoChatCore { engine })
     }
 
-    /// Answers one protocol message (JSON text); resolves to the reply (JSON text).
-    pub fn handle(&self, message: String) -> js_sys::Promise {
+    /// Answers one protocol message (JSON text) sent from `sender_url` (the sender's URL as the
+    /// browser reports it; empty for the worker itself); resolves to the reply (JSON text). Only
+    /// AutoChat's own pages may give every command; see `autochat_core::protocol::admit`.
+    pub fn handle(&self, message: String, sender_url: String) -> js_sys::Promise {
         let engine = Rc::clone(&self.engine);
-        wasm_bindgen_futures::future_to_promise(
-            async move { Ok(JsValue::from_str(&engine.handle_json(&message).await)) },
-        )
+        let caller = caller_of(&sender_url);
+        wasm_bindgen_futures::future_to_promise(async move {
+            Ok(JsValue::from_str(&engine.handle_json_from(&message, &caller).await))
+        })
     }
 
     /// Called when the network comes back (the worker's `online` event).
@@ -233,6 +237,17 @@ pub fn preview_body(draft: &str, event: &str, now_ms: f64) -> String {
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// Who sent a message: AutoChat's own pages have its `chrome-extension://<id>/` (or Firefox's
+/// `moz-extension://`) origin; anything else is a web page.
+fn caller_of(sender_url: &str) -> Caller {
+    let own = chrome::get_url("").ok().and_then(|v| v.as_string()).unwrap_or_default();
+    if sender_url.is_empty() || (!own.is_empty() && sender_url.starts_with(&own)) {
+        Caller::Extension
+    } else {
+        Caller::WebPage { origin: web_origin(sender_url).unwrap_or("null").to_string() }
+    }
 }
 
 /// The shipped build's policies; the end-to-end test build (feature `e2e`) lets campaigns wait as

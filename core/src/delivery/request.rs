@@ -9,11 +9,15 @@
 //! `?event=<event name>&payload=<the envelope JSON, percent-encoded>`, appended to any query the
 //! URL already has.
 //!
+//! A signed webhook adds `webhook-signature` (and, if asked, `X-Hub-Signature-256`), computed for
+//! this attempt's timestamp over exactly what is sent: the body, or a GET's `payload` value.
+//!
 //! Chat formats (Slack, Discord, …) get `Content-Type: application/json` and the custom headers
 //! only: the `webhook-*` headers mean nothing to a chat service. Telegram's `chat_id` travels in
 //! the body, so it is taken out of the URL; ntfy's JSON is published to the server's root.
 
 use crate::formats::Format;
+use crate::signing::Signing;
 use crate::values::http::HttpRequest;
 use crate::values::http::Method;
 use crate::values::ids::DeliveryId;
@@ -22,9 +26,11 @@ use crate::webhooks::webhook::Webhook;
 use std::time::Duration;
 
 /// The request for one attempt.
+#[allow(clippy::too_many_arguments)] // one attempt's facts, all needed together
 pub fn build_request(
     webhook: &Webhook,
     format: Format,
+    signing: Option<&Signing>,
     delivery: &DeliveryId,
     event: &str,
     body: &str,
@@ -40,6 +46,10 @@ pub fn build_request(
     if !format.is_chat() {
         headers.push(("webhook-id".to_string(), delivery.0.clone()));
         headers.push(("webhook-timestamp".to_string(), now.unix_seconds().to_string()));
+        // Signed over exactly what is sent: the body, or a GET's `payload` value.
+        if let Some(signing) = signing {
+            headers.extend(signing.headers(&delivery.0, now.unix_seconds(), body, now));
+        }
     }
     let (url, body) = match (webhook.method, format) {
         (Method::Get, _) => (with_query(&webhook.url, event, body), None),
@@ -130,6 +140,7 @@ mod tests {
         let r = build_request(
             &w,
             Format::AutochatJson,
+            None,
             &DeliveryId("msg_1".into()),
             "error",
             "{\"a\":1}",
@@ -150,6 +161,7 @@ mod tests {
         let r = build_request(
             &w,
             Format::AutochatJson,
+            None,
             &DeliveryId("msg_1".into()),
             "error",
             "{}",
@@ -165,6 +177,7 @@ mod tests {
         let r = build_request(
             &webhook(Method::Get, "https://a.com/h", &[]),
             Format::AutochatJson,
+            None,
             &id,
             "message_sent",
             "{\"a\":\"b c\"}",
@@ -177,6 +190,7 @@ mod tests {
         let r = build_request(
             &webhook(Method::Get, "https://a.com/h?key=1#top", &[]),
             Format::AutochatJson,
+            None,
             &id,
             "error",
             "{}",
@@ -187,6 +201,7 @@ mod tests {
         let r = build_request(
             &webhook(Method::Get, "https://a.com/h?", &[]),
             Format::AutochatJson,
+            None,
             &id,
             "error",
             "{}",
@@ -197,12 +212,65 @@ mod tests {
     }
 
     #[test]
+    fn signed_requests_carry_a_signature_over_what_is_sent() {
+        let id = DeliveryId("msg_1".into());
+        let signing = Signing {
+            enabled: true,
+            secret: crate::signing::Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("valid"),
+            previous: None,
+            github: true,
+        };
+        let post = build_request(
+            &webhook(Method::Post, "https://a.com", &[]),
+            Format::AutochatJson,
+            Some(&signing),
+            &id,
+            "error",
+            "{}",
+            Millis(0),
+            Duration::from_millis(1),
+        );
+        assert_eq!(
+            names(&post),
+            ["Content-Type", "webhook-id", "webhook-timestamp", "webhook-signature", "X-Hub-Signature-256"]
+        );
+        assert_eq!(post.headers[3].1, signing.headers("msg_1", 0, "{}", Millis(0))[0].1);
+        let get = build_request(
+            &webhook(Method::Get, "https://a.com", &[]),
+            Format::AutochatJson,
+            Some(&signing),
+            &id,
+            "error",
+            "{\"a\":1}",
+            Millis(0),
+            Duration::from_millis(1),
+        );
+        assert_eq!(
+            get.headers[2].1,
+            signing.headers("msg_1", 0, "{\"a\":1}", Millis(0))[0].1,
+            "a GET signs its payload value"
+        );
+        let slack = build_request(
+            &webhook(Method::Post, "https://hooks.slack.com/services/T1/B2/x", &[]),
+            Format::Slack,
+            Some(&signing),
+            &id,
+            "error",
+            "{}",
+            Millis(0),
+            Duration::from_millis(1),
+        );
+        assert_eq!(names(&slack), ["Content-Type"], "chat services are never signed");
+    }
+
+    #[test]
     fn chat_formats_carry_no_webhook_headers_and_take_what_their_service_needs() {
         let id = DeliveryId("msg_1".into());
         let at = |url: &str, format: Format| {
             build_request(
                 &webhook(Method::Post, url, &[]),
                 format,
+                None,
                 &id,
                 "error",
                 "{}",

@@ -6,18 +6,25 @@ use super::Engine;
 use crate::campaign::{SitePicks, Target};
 use crate::ports::Ports;
 use crate::protocol::commands::*;
-use crate::protocol::views::{Deleted, GlobalSwitch, ListView, SavedWebhook, Validation, WebhookView};
-use crate::protocol::{parse_command, reply, Command};
+use crate::protocol::views::{Deleted, GlobalSwitch, ListView, SavedWebhook, SecretView, Validation, WebhookView};
+use crate::protocol::{admit, parse_command, reply, Caller, Command};
 use crate::rules::event::Event;
+use crate::signing::{Secret, Signing};
 use crate::values::ids::WebhookId;
 use crate::webhooks::webhook::{validate_draft, WebhookDraft};
 use crate::Error;
 use std::rc::Rc;
 
 impl<P: Ports> Engine<P> {
-    /// Answers one command given as JSON text, with the reply as JSON text.
+    /// Answers one command given as JSON text from one of AutoChat's pages, with the reply as
+    /// JSON text.
     pub async fn handle_json(self: &Rc<Self>, text: &str) -> String {
-        match parse_command(text) {
+        self.handle_json_from(text, &Caller::Extension).await
+    }
+
+    /// Answers one command given as JSON text by `caller`, with the reply as JSON text.
+    pub async fn handle_json_from(self: &Rc<Self>, text: &str, caller: &Caller) -> String {
+        match parse_command(text).and_then(|command| admit(command, caller)) {
             Ok(command) => self.handle(command).await,
             Err(e) => crate::protocol::error_reply(&e),
         }
@@ -69,6 +76,8 @@ impl<P: Ports> Engine<P> {
                 reply::<SavePicks>(self.save_picks(c.origin, SitePicks { input: c.input, button: c.button }).await)
             }
             Command::ClearPicks(c) => reply::<ClearPicks>(self.clear_picks(&c.origin).await),
+            Command::RevealSecret(c) => reply::<RevealSecret>(self.reveal_secret(&c.id)),
+            Command::RotateSecret(c) => reply::<RotateSecret>(self.rotate_secret(&c.id).await),
             Command::TabClosed(c) => {
                 reply::<TabClosed>(self.transition(|camp, m| Ok(camp.tab_closed(c.tab_id, m))).await)
             }
@@ -85,7 +94,7 @@ impl<P: Ports> Engine<P> {
         let now = self.ports.now();
         {
             let mut s = self.state.borrow_mut();
-            s.registry_mut(When::Now).add(valid, id.clone(), now)?;
+            s.registry_mut(When::Now).add(valid, id.clone(), now, Secret::generate(self.random_bytes()))?;
             s.history_mut(&id, When::Now);
         }
         self.flush().await?;
@@ -96,7 +105,8 @@ impl<P: Ports> Engine<P> {
         let valid = validate_draft(draft).map_err(Error::Invalid)?;
         let warnings = valid.warnings.clone();
         self.state.borrow().registry().get(id)?;
-        self.state.borrow_mut().registry_mut(When::Now).update(id, valid)?;
+        let now = self.ports.now();
+        self.state.borrow_mut().registry_mut(When::Now).update(id, valid, now)?;
         self.flush().await?;
         self.kick();
         Ok(SavedWebhook { webhook: self.webhook_view(id)?, warnings })
@@ -128,6 +138,35 @@ impl<P: Ports> Engine<P> {
         self.flush().await?;
         self.kick();
         Ok(GlobalSwitch { webhooks_enabled: enabled })
+    }
+
+    /// The signing secret, for the manager's explicit Reveal and Copy.
+    fn reveal_secret(&self, id: &WebhookId) -> Result<SecretView, Error> {
+        let s = self.state.borrow();
+        s.registry().get(id)?;
+        let signing = s
+            .registry()
+            .meta(id)
+            .signing
+            .ok_or_else(|| Error::Refused("This webhook has no signing secret yet.".into()))?;
+        Ok(SecretView { secret: signing.secret.expose().to_string() })
+    }
+
+    /// A fresh secret; the old one keeps signing for a day.
+    async fn rotate_secret(self: &Rc<Self>, id: &WebhookId) -> Result<WebhookView, Error> {
+        self.state.borrow().registry().get(id)?;
+        let (fresh, now) = (Secret::generate(self.random_bytes()), self.ports.now());
+        {
+            let mut s = self.state.borrow_mut();
+            let registry = s.registry_mut(When::Now);
+            let meta = registry.meta.entry(id.clone()).or_default();
+            match meta.signing.as_mut() {
+                Some(signing) => signing.rotate(fresh, now),
+                None => meta.signing = Some(Signing { enabled: true, secret: fresh, previous: None, github: false }),
+            }
+        }
+        self.flush().await?;
+        self.webhook_view(id)
     }
 
     async fn clear_stats(self: &Rc<Self>, id: Option<&WebhookId>) -> Result<ListView, Error> {

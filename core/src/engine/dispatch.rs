@@ -88,12 +88,17 @@ impl<P: Ports> Engine<P> {
         let (request, format) = {
             let s = self.state.borrow();
             let w = s.registry().get(id)?;
-            let choice = s.registry().meta(id).format_choice();
+            let meta = s.registry().meta(id);
+            let choice = meta.format_choice();
             let envelope = Envelope::test(&w.name, now, &self.version);
             let json = envelope.to_json();
             let occurrence = Occurrence { envelope: &envelope, envelope_json: &json };
             match render(choice.format, &choice.settings(&w.url), &occurrence) {
-                Ok(body) => (build_request(w, choice.format, &delivery, "test", &body, now, timeout), choice.format),
+                Ok(body) => {
+                    let request =
+                        build_request(w, choice.format, meta.signing.as_ref(), &delivery, "test", &body, now, timeout);
+                    (request, choice.format)
+                }
                 Err(reason) => {
                     return Ok(TestResult {
                         ok: false,
@@ -238,8 +243,10 @@ impl<P: Ports> Engine<P> {
             let mut starts = Vec::with_capacity(due.len());
             for d in due {
                 let Ok(w) = s.registry().get(&d.webhook_id) else { continue };
-                let format = s.registry().meta(&w.id).format_choice().format;
-                let request = build_request(w, format, &d.id, &d.event, &d.body, now, self.policies.retry.timeout);
+                let meta = s.registry().meta(&w.id);
+                let format = meta.format_choice().format;
+                let timeout = self.policies.retry.timeout;
+                let request = build_request(w, format, meta.signing.as_ref(), &d.id, &d.event, &d.body, now, timeout);
                 starts.push((w.id.clone(), d.id.clone(), request, format.spacing()));
             }
             for (webhook, _, _, spacing) in &starts {

@@ -1,10 +1,11 @@
 //! Starting from storage: reading every document (refusing a newer schema, backing up what cannot
 //! be read), moving the first release's inline outbox to per-delivery keys, then resuming.
 
-use super::state::State;
+use super::state::{State, When};
 use super::{Engine, Policies};
 use crate::delivery::outbox::{Delivery, Outbox, OutboxDocument};
 use crate::ports::Ports;
+use crate::signing::{Secret, Signing};
 use crate::store::{
     decode_campaign, decode_history, decode_outbox, decode_registry, history_key, CAMPAIGN_KEY, DELIVERY_KEY_PREFIX,
     OUTBOX_KEY, REGISTRY_KEY,
@@ -45,10 +46,25 @@ impl<P: Ports> Engine<P> {
         let browser_restarted = ports.claim_browser_session().await;
 
         let mut state = State::loaded(registry.value, outbox, histories, campaign.value);
-        let must_rewrite = !migrated.is_empty();
+        let mut must_rewrite = !migrated.is_empty();
         if must_rewrite {
             state.mark_outbox_for_rewrite(migrated);
         }
+        // Webhooks saved before AutoChat signed get a secret of their own now.
+        let unsigned: Vec<WebhookId> = state
+            .registry()
+            .webhooks
+            .iter()
+            .filter(|w| state.registry().meta.get(&w.id).and_then(|m| m.signing.as_ref()).is_none())
+            .map(|w| w.id.clone())
+            .collect();
+        for id in &unsigned {
+            let mut key = [0u8; 32];
+            ports.fill(&mut key);
+            let signing = Signing { enabled: true, secret: Secret::generate(key), previous: None, github: false };
+            state.registry_mut(When::Now).meta.entry(id.clone()).or_default().signing = Some(signing);
+        }
+        must_rewrite |= !unsigned.is_empty();
         let engine = Rc::new(Engine {
             ports,
             version: version.into(),

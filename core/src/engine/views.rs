@@ -6,7 +6,7 @@ use crate::delivery::history::HISTORY_PER_WEBHOOK;
 use crate::delivery::outbox::MAX_PENDING_DELIVERIES;
 use crate::ports::Ports;
 use crate::protocol::views::{
-    DeliveryState, HistoryEntry, HistoryView, Limits, ListView, Permission, StatusView, WebhookView,
+    DeliveryState, HistoryEntry, HistoryView, Limits, ListView, Permission, SigningView, StatusView, WebhookView,
 };
 use crate::rules::url_check::check_url;
 use crate::values::ids::WebhookId;
@@ -58,6 +58,18 @@ impl<P: Ports> Engine<P> {
             format_label: body.format.label().to_string(),
             template: body.template.clone(),
             chat_id: body.chat_id.clone(),
+            signing: SigningView {
+                available: !body.format.is_chat(),
+                enabled: meta.signing.as_ref().is_some_and(|g| g.enabled && !body.format.is_chat()),
+                masked_secret: meta.signing.as_ref().map(|g| g.secret.masked()),
+                previous_until: meta
+                    .signing
+                    .as_ref()
+                    .and_then(|g| g.previous.as_ref())
+                    .filter(|(_, until)| *until > self.ports.now())
+                    .map(|(_, until)| until.to_rfc3339()),
+                github: meta.signing.as_ref().is_some_and(|g| g.github),
+            },
             disabled_reason: meta.disabled_reason,
             consecutive_failures: meta.consecutive_failures,
             pending_deliveries: s.outbox().pending_for(id),

@@ -7,7 +7,7 @@
 
 use super::views::{
     CampaignView, Deleted, Discarded, EmitResult, GlobalSwitch, HistoryView, ListView, Redelivered, SavedWebhook,
-    StatusView, TestResult, Validation, WebhookView,
+    SecretView, StatusView, TestResult, Validation, WebhookView,
 };
 use crate::campaign::config::CampaignDraft;
 use crate::values::ids::{DeliveryId, WebhookId};
@@ -105,6 +105,10 @@ commands! {
     "tabClosed" => TabClosed -> CampaignView,
     /// A tab loaded a URL (from the worker's tab listener).
     "tabNavigated" => TabNavigated -> CampaignView,
+    /// A webhook's signing secret, for the manager's explicit Reveal and Copy.
+    "revealSecret" => RevealSecret -> SecretView,
+    /// Replaces a webhook's signing secret; the old one keeps signing for 24 hours.
+    "rotateSecret" => RotateSecret -> WebhookView,
 }
 
 /// Declares the command structs with the attributes every one of them shares.
@@ -264,6 +268,16 @@ command_structs! {
         pub tab_id: u32,
         /// The new URL.
         pub url: String,
+    }
+    /// See [`Command::RevealSecret`].
+    pub struct RevealSecret {
+        /// Which webhook.
+        pub id: WebhookId,
+    }
+    /// See [`Command::RotateSecret`].
+    pub struct RotateSecret {
+        /// Which webhook.
+        pub id: WebhookId,
     }
     /// A page a campaign could run on.
     pub struct PageRef {

@@ -41,6 +41,35 @@ pub fn command_from_value(value: serde_json::Value) -> Result<Command, Error> {
     commands::command_from_fields(&kind, serde_json::Value::Object(fields))
 }
 
+/// Who sent a command: one of AutoChat's own pages (or the worker itself), or a script running
+/// in a web page. A page's messages are untrusted (a compromised renderer can forge them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// An extension page or the worker: every command.
+    Extension,
+    /// AutoChat's script in a web page, whose origin the browser reported.
+    WebPage {
+        /// The page's origin, as the browser saw it.
+        origin: String,
+    },
+}
+
+/// Lets a command through for its caller. A web page may only save the elements picked on its
+/// own site (its origin taken from the browser, not from the message); everything else — the
+/// webhooks, their secrets, events, the campaign — is for AutoChat's own pages.
+pub fn admit(command: Command, caller: &Caller) -> Result<Command, Error> {
+    match (caller, command) {
+        (Caller::Extension, command) => Ok(command),
+        (Caller::WebPage { origin }, Command::SavePicks(mut picks)) => {
+            picks.origin = origin.clone();
+            Ok(Command::SavePicks(picks))
+        }
+        (Caller::WebPage { .. }, _) => {
+            Err(Error::Refused("AutoChat takes this request only from its own pages, not from a web page.".into()))
+        }
+    }
+}
+
 /// The reply to a command of type `C`, as JSON text. Typed by the command, so an answer of the
 /// wrong shape does not compile.
 pub fn reply<C: Request>(result: Result<C::Reply, Error>) -> String {
@@ -209,6 +238,18 @@ mod tests {
         assert!(ok.starts_with(r#"{"value":{"pendingDeliveries":1,"#), "{ok}");
         let e = reply::<commands::GetWebhook>(Err(Error::NotFound(WebhookId("wh_1".into()))));
         assert!(e.starts_with(r#"{"error":{"code":"not_found","message":"#), "{e}");
+    }
+
+    #[test]
+    fn a_web_page_may_only_save_picks_for_its_own_origin() {
+        let page = Caller::WebPage { origin: "https://chat.example.com".into() };
+        let reveal = parse_command(r#"{"type":"revealSecret","id":"wh_1"}"#).expect("parses");
+        assert!(matches!(admit(reveal.clone(), &page), Err(Error::Refused(_))));
+        assert!(admit(reveal, &Caller::Extension).is_ok());
+        let picks =
+            parse_command(r##"{"type":"savePicks","origin":"https://bank.example","input":"#x"}"##).expect("parses");
+        let Ok(Command::SavePicks(admitted)) = admit(picks, &page) else { panic!("admitted") };
+        assert_eq!(admitted.origin, "https://chat.example.com", "the browser's origin, not the message's");
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn write_the_typescript_declarations() {
         ListWebhooks, GetWebhook, AddWebhook, UpdateWebhook, DeleteWebhook, SetWebhookEnabled, SetWebhooksEnabled,
         ClearStats, TestWebhook, Emit, ValidateWebhook, GetHistory, DiscardDeliveries, Redeliver, GetStatus,
         GetCampaign, SaveCampaign, StartCampaign, PauseCampaign, ResumeCampaign, StopCampaign, SavePicks,
-        ClearPicks, TabClosed, TabNavigated, PageRef,
+        ClearPicks, TabClosed, TabNavigated, PageRef, RevealSecret, RotateSecret, SigningView, SecretView,
         WebhookView, ListView, Permission, Limits, SavedWebhook, Deleted, GlobalSwitch, TestResult, EmitResult,
         DeliveryRef, Validation, HistoryView, HistoryEntry, Discarded, Redelivered, StatusView, CampaignView,
         CampaignSettings, CampaignLimits, DeliveryState,

@@ -69,6 +69,8 @@ views! {
         pub template: Option<String>,
         /// The Telegram chat id typed in the form (format `telegram`).
         pub chat_id: Option<String>,
+        /// How its requests are signed; the secret itself only through `revealSecret`.
+        pub signing: SigningView,
         /// Why AutoChat switched it off, while it stays off.
         pub disabled_reason: Option<String>,
         /// Deliveries in a row that failed for good.
@@ -80,6 +82,26 @@ views! {
         /// The host permission its URL needs (`https://host/*`); null on this machine, which the
         /// manifest grants.
         pub site_permission: Option<String>,
+    }
+
+    /// A webhook's signing, with the secret masked.
+    pub struct SigningView {
+        /// Its format can carry signatures (AutoChat JSON, custom template).
+        pub available: bool,
+        /// Requests are signed.
+        pub enabled: bool,
+        /// The secret, masked: `whsec_…` and its last four characters.
+        pub masked_secret: Option<String>,
+        /// Until when the rotated-out key still signs (RFC 3339), during a rotation.
+        pub previous_until: Option<String>,
+        /// GitHub's `X-Hub-Signature-256` is sent too.
+        pub github: bool,
+    }
+
+    /// A signing secret, revealed on request.
+    pub struct SecretView {
+        /// `whsec_…`.
+        pub secret: String,
     }
 
     /// The manager's whole list and the figures of the summary.

@@ -2,4 +2,5 @@
 
 pub mod format_choice;
 pub mod registry;
+pub mod signing_choice;
 pub mod webhook;

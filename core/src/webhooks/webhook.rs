@@ -9,6 +9,7 @@ use crate::values::field::FieldMessage;
 use crate::values::http::Method;
 use crate::values::ids::WebhookId;
 use crate::webhooks::format_choice::{check_format, FormatChoice};
+use crate::webhooks::signing_choice::{check_signing, SigningChoice};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -76,6 +77,12 @@ pub struct WebhookDraft {
     pub template: String,
     /// The Telegram chat id (format `telegram`), when the URL has none.
     pub chat_id: String,
+    /// Sign requests (Standard Webhooks); absent means signed for a new webhook, unchanged for an edit.
+    pub sign: Option<bool>,
+    /// The user's own signing secret (`whsec_…`); empty keeps the current one.
+    pub secret: String,
+    /// Also send GitHub's `X-Hub-Signature-256`; absent means no for a new webhook, unchanged for an edit.
+    pub github_signature: Option<bool>,
 }
 
 /// A draft that passed validation, with warnings that do not block saving.
@@ -97,6 +104,8 @@ pub struct ValidDraft {
     pub retry_mode: Option<RetryMode>,
     /// The body format and what it needs.
     pub format: FormatChoice,
+    /// What the form asked for about signing.
+    pub signing: SigningChoice,
     /// Things worth telling the user (e.g. plain http); saving goes ahead.
     pub warnings: Vec<FieldMessage>,
 }
@@ -182,9 +191,12 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
     let format = check_format(&draft.format, &draft.template, &draft.chat_id, url.as_ref(), method)
         .map_err(|mistakes| errors.extend(mistakes))
         .ok();
+    let signing = check_signing(draft.sign, &draft.secret, draft.github_signature, format.as_ref().map(|f| f.format))
+        .map_err(|mistakes| errors.extend(mistakes))
+        .ok();
 
-    match (url, method, headers, format) {
-        (Some(url), Some(method), Some(headers), Some(format)) if errors.is_empty() => Ok(ValidDraft {
+    match (url, method, headers, format, signing) {
+        (Some(url), Some(method), Some(headers), Some(format), Some(signing)) if errors.is_empty() => Ok(ValidDraft {
             name: name.to_string(),
             url,
             method,
@@ -193,6 +205,7 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
             enabled: draft.enabled,
             retry_mode,
             format,
+            signing,
             warnings,
         }),
         _ => Err(errors),

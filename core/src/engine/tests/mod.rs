@@ -146,4 +146,5 @@ mod delivery;
 mod durability;
 mod formats;
 mod history;
+mod signing;
 mod webhooks;

@@ -4,6 +4,7 @@
 use crate::rules::event::EventKind;
 use crate::rules::retry::{describe_status, RetryMode};
 use crate::rules::url_check::check_url;
+use crate::signing::{Secret, Signing};
 use crate::values::ids::WebhookId;
 use crate::values::time::Millis;
 use crate::webhooks::format_choice::{check_format, FormatChoice};
@@ -32,6 +33,10 @@ pub struct WebhookMeta {
     /// AutoChat had formats: [`Registry::meta`] then gives what the URL calls for, so an existing
     /// Slack or Discord webhook starts sending messages those services accept.
     pub body: Option<FormatChoice>,
+    /// How its requests are signed; `None` in data saved before AutoChat signed (the engine
+    /// gives such webhooks a secret when it loads them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing: Option<Signing>,
 }
 
 impl WebhookMeta {
@@ -76,7 +81,8 @@ impl Registry {
     }
 
     /// Adds a webhook built from a validated draft; refuses when the registry is full.
-    pub fn add(&mut self, draft: ValidDraft, id: WebhookId, now: Millis) -> Result<&Webhook, Error> {
+    /// `fresh` is the secret it signs with unless the user gave their own.
+    pub fn add(&mut self, draft: ValidDraft, id: WebhookId, now: Millis, fresh: Secret) -> Result<&Webhook, Error> {
         if !self.has_room() {
             return Err(Error::LimitReached { limit: MAX_WEBHOOKS });
         }
@@ -85,6 +91,7 @@ impl Registry {
             WebhookMeta {
                 retry_mode: draft.retry_mode.unwrap_or_default(),
                 body: Some(draft.format.clone()),
+                signing: Some(draft.signing.create(fresh)),
                 ..WebhookMeta::default()
             },
         );
@@ -106,13 +113,16 @@ impl Registry {
     }
 
     /// Replaces a webhook's settings; its id, creation time and statistics stay.
-    pub fn update(&mut self, id: &WebhookId, draft: ValidDraft) -> Result<&Webhook, Error> {
+    pub fn update(&mut self, id: &WebhookId, draft: ValidDraft, now: Millis) -> Result<&Webhook, Error> {
         self.get(id)?;
         let meta = self.meta.entry(id.clone()).or_default();
         if let Some(mode) = draft.retry_mode {
             meta.retry_mode = mode;
         }
         meta.body = Some(draft.format.clone());
+        if let Some(signing) = meta.signing.as_mut() {
+            draft.signing.apply(signing, now);
+        }
         if draft.enabled == Some(true) {
             self.clear_health(id);
         }
@@ -250,148 +260,4 @@ pub fn success_rate(trigger_count: u64, failure_count: u64) -> Option<f64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::webhooks::webhook::{validate_draft, WebhookDraft};
-
-    fn valid(name: &str, events: &[&str]) -> ValidDraft {
-        validate_draft(&WebhookDraft {
-            name: name.into(),
-            url: "https://example.com/hook".into(),
-            events: events.iter().map(|e| e.to_string()).collect(),
-            ..Default::default()
-        })
-        .expect("valid draft")
-    }
-
-    fn id(n: u8) -> WebhookId {
-        WebhookId::from_random([n; 8])
-    }
-
-    #[test]
-    fn adds_up_to_ten_and_refuses_the_eleventh_unchanged() {
-        let mut r = Registry::default();
-        for n in 0..10 {
-            r.add(valid("w", &["error"]), id(n), Millis(0)).expect("room");
-        }
-        let before = r.clone();
-        assert!(matches!(r.add(valid("w", &["error"]), id(10), Millis(0)), Err(Error::LimitReached { limit: 10 })));
-        assert_eq!(r, before);
-    }
-
-    #[test]
-    fn a_new_webhook_starts_enabled_with_zero_stats() {
-        let mut r = Registry::default();
-        let w = r.add(valid("Slack", &["error"]), id(1), Millis(1_765_128_600_000)).expect("added").clone();
-        assert!(w.enabled);
-        assert_eq!((w.trigger_count, w.failure_count, w.last_triggered), (0, 0, None));
-        assert_eq!(w.created_at, "2025-12-07T17:30:00.000Z");
-    }
-
-    #[test]
-    fn update_keeps_identity_and_stats() {
-        let mut r = Registry::default();
-        r.add(valid("Old", &["error"]), id(1), Millis(5)).expect("added");
-        r.record_success(&id(1), Millis(9));
-        let w = r.update(&id(1), valid("New", &["milestone"])).expect("updated").clone();
-        assert_eq!((w.name.as_str(), w.events.as_slice()), ("New", &[EventKind::Milestone][..]));
-        assert_eq!((w.trigger_count, w.created_at.as_str()), (1, "1970-01-01T00:00:00.005Z"));
-        assert!(matches!(r.update(&id(2), valid("x", &["error"])), Err(Error::NotFound(_))));
-    }
-
-    #[test]
-    fn routing_respects_subscription_enabled_flag_and_global_switch() {
-        let mut r = Registry::default();
-        r.add(valid("a", &["message_sent", "error"]), id(1), Millis(0)).expect("added");
-        r.add(valid("b", &["error"]), id(2), Millis(0)).expect("added");
-        r.add(valid("c", &["error"]), id(3), Millis(0)).expect("added");
-        r.set_enabled(&id(3), false).expect("exists");
-        assert_eq!(r.subscribers(EventKind::Error), vec![id(1), id(2)]);
-        assert_eq!(r.subscribers(EventKind::MessageSent), vec![id(1)]);
-        assert!(r.subscribers(EventKind::Milestone).is_empty());
-        r.webhooks_enabled = false;
-        assert!(r.subscribers(EventKind::Error).is_empty());
-        assert!(!r.may_deliver_to(&id(1)));
-    }
-
-    #[test]
-    fn stats_count_outcomes_and_clear_one_or_all() {
-        let mut r = Registry::default();
-        r.add(valid("a", &["error"]), id(1), Millis(0)).expect("added");
-        r.add(valid("b", &["error"]), id(2), Millis(0)).expect("added");
-        r.record_success(&id(1), Millis(1_000));
-        r.record_success(&id(1), Millis(2_000));
-        r.record_failure(&id(1), Some(500), "HTTP 500", Millis(3_000));
-        r.record_failure(&id(2), Some(500), "HTTP 500", Millis(3_000));
-        r.record_failure(&id(9), Some(500), "HTTP 500", Millis(3_000)); // deleted meanwhile: ignored
-        let a = r.get(&id(1)).expect("exists");
-        assert_eq!((a.trigger_count, a.failure_count), (2, 1));
-        assert_eq!(a.last_triggered.as_deref(), Some("1970-01-01T00:00:02.000Z"));
-        r.clear_stats(Some(&id(1))).expect("exists");
-        assert_eq!(r.get(&id(1)).expect("exists").trigger_count, 0);
-        assert_eq!(r.get(&id(2)).expect("exists").failure_count, 1);
-        r.clear_stats(None).expect("all");
-        assert_eq!(r.get(&id(2)).expect("exists").failure_count, 0);
-    }
-
-    #[test]
-    fn gone_switches_a_webhook_off_at_once_with_the_reason() {
-        let mut r = Registry::default();
-        r.add(valid("a", &["error"]), id(1), Millis(0)).expect("added");
-        let reason =
-            r.record_failure(&id(1), Some(410), "HTTP 410 Gone", Millis(1_765_128_600_000)).expect("switched off");
-        assert!(reason.contains("410 Gone") && reason.contains("2025-12-07T17:30:00.000Z"), "{reason}");
-        assert!(!r.get(&id(1)).expect("exists").enabled);
-        assert_eq!(r.meta(&id(1)).disabled_reason, Some(reason));
-        r.set_enabled(&id(1), true).expect("exists");
-        let meta = r.meta(&id(1));
-        assert_eq!((meta.disabled_reason, meta.consecutive_failures), (None, 0), "switching on forgets the reason");
-    }
-
-    #[test]
-    fn five_failures_in_a_row_switch_a_webhook_off_and_a_success_resets_the_run() {
-        let mut r = Registry::default();
-        r.add(valid("a", &["error"]), id(1), Millis(0)).expect("added");
-        for _ in 0..4 {
-            assert_eq!(r.record_failure(&id(1), Some(500), "HTTP 500", Millis(0)), None);
-        }
-        r.record_success(&id(1), Millis(0));
-        for _ in 0..4 {
-            assert_eq!(r.record_failure(&id(1), None, "Could not connect", Millis(0)), None);
-        }
-        let reason = r.record_failure(&id(1), None, "Could not connect", Millis(0)).expect("the fifth in a row");
-        assert!(reason.contains("5 deliveries in a row") && reason.contains("Could not connect"));
-        assert_eq!(r.get(&id(1)).expect("exists").failure_count, 9);
-        assert_eq!(r.record_failure(&id(1), None, "x", Millis(0)), None, "already off: no new reason");
-    }
-
-    #[test]
-    fn the_retry_choice_is_kept_per_webhook() {
-        let mut r = Registry::default();
-        let mut quick = valid("a", &["error"]);
-        quick.retry_mode = Some(RetryMode::Quick);
-        r.add(quick, id(1), Millis(0)).expect("added");
-        r.add(valid("b", &["error"]), id(2), Millis(0)).expect("added");
-        assert_eq!((r.meta(&id(1)).retry_mode, r.meta(&id(2)).retry_mode), (RetryMode::Quick, RetryMode::Persistent));
-        r.update(&id(1), valid("a", &["error"])).expect("updated");
-        assert_eq!(r.meta(&id(1)).retry_mode, RetryMode::Quick, "an edit without a choice keeps it");
-        r.delete(&id(1)).expect("deleted");
-        assert!(!r.meta.contains_key(&id(1)));
-    }
-
-    #[test]
-    fn delete_removes_only_that_webhook() {
-        let mut r = Registry::default();
-        r.add(valid("a", &["error"]), id(1), Millis(0)).expect("added");
-        r.add(valid("b", &["error"]), id(2), Millis(0)).expect("added");
-        assert_eq!(r.delete(&id(1)).expect("exists").name, "a");
-        assert!(matches!(r.delete(&id(1)), Err(Error::NotFound(_))));
-        assert_eq!(r.webhooks.len(), 1);
-    }
-
-    #[test]
-    fn success_rate_is_derived() {
-        assert_eq!(success_rate(0, 0), None);
-        assert_eq!(success_rate(3, 1), Some(75.0));
-    }
-}
+mod tests;
