@@ -36,3 +36,5 @@ export const originPattern = (url) => core.originPattern(url) ?? null;
 export const detectFormat = (url) => JSON.parse(core.detectFormat(url));
 /** @type {(draft: WebhookDraft, event: string) => Preview} The body a draft would send for a sample event. */
 export const previewBody = (draft, event) => JSON.parse(core.previewBody(JSON.stringify(draft), event, Date.now()));
+/** @type {(events: string[]) => import('../types/protocol').FieldChoice[]} The fields conditions may test for these events. */
+export const conditionFields = (events) => JSON.parse(core.conditionFields(JSON.stringify(events)));

@@ -3,6 +3,7 @@
 // validator; the choices (methods, events, retry modes with their wording) come from the core's
 // catalog, and the limit from the list view.
 import * as client from './client.js';
+import { createConditionFields } from './condition-fields.js';
 import { el } from './dom.js';
 import { createFormatFields } from './format-fields.js';
 import { createSigningFields } from './signing-fields.js';
@@ -15,7 +16,7 @@ import { parseHeaders, validateWebhook } from './wasm.js';
  * @typedef {{ id: (name: string) => string, catalog: Catalog, latest: () => ListView | null, refresh: () => Promise<unknown> }} FormContext
  */
 
-const FIELDS = ['name', 'url', 'format', 'chatId', 'template', 'method', 'events', 'headers', 'retryMode', 'secret', 'sign'];
+const FIELDS = ['name', 'url', 'format', 'chatId', 'template', 'method', 'events', 'headers', 'retryMode', 'secret', 'sign', 'conditions'];
 
 /**
  * Builds the form; returns it with the calls the rest of the manager needs.
@@ -97,6 +98,7 @@ export function createForm(ctx) {
     'Chat services receive messages by POST only: a GET request has no body to carry them.',
   );
   const signingFields = createSigningFields(id);
+  const conditionFields = createConditionFields(id, () => eventBoxes.filter((b) => b.checked).map((b) => b.value));
   const formatFields = createFormatFields({
     id,
     catalog,
@@ -113,9 +115,10 @@ export function createForm(ctx) {
     retryMode: retrySelect,
     ...formatFields.inputs,
     ...signingFields.inputs,
+    ...conditionFields.inputs,
   };
   /** @type {Record<string, HTMLElement>} */
-  const errors = { ...Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)])), ...formatFields.errors, ...signingFields.errors };
+  const errors = { ...Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)])), ...formatFields.errors, ...signingFields.errors, ...conditionFields.errors };
 
   const form = el(
     'form',
@@ -137,6 +140,7 @@ export function createForm(ctx) {
       errors.headers,
     ),
     el('div', { class: 'field' }, el('label', { for: id('retry') }, 'Retries'), retrySelect, retryHint, errors.retryMode),
+    conditionFields.element,
     signingFields.element,
     el('div', { class: 'actions' }, submitButton, cancelButton),
     formStatus,
@@ -153,6 +157,7 @@ export function createForm(ctx) {
       retryMode: retrySelect.value,
       ...formatFields.read(),
       ...signingFields.read(),
+      ...conditionFields.read(),
     };
   }
 
@@ -161,6 +166,7 @@ export function createForm(ctx) {
     if (!nameInput.value.trim() || catalog.starters.some((s) => s.name === nameInput.value)) nameInput.value = starter.name;
     methodSelect.value = 'POST';
     for (const box of eventBoxes) box.checked = starter.events.includes(/** @type {any} */ (box.value));
+    conditionFields.eventsChanged();
     urlInput.focus();
   }
 
@@ -220,7 +226,12 @@ export function createForm(ctx) {
     urlAccess.hidden = !text;
   }
   headersInput.addEventListener('input', () => clearFieldError('headers'));
-  for (const b of eventBoxes) b.addEventListener('change', () => clearFieldError('events'));
+  for (const b of eventBoxes) {
+    b.addEventListener('change', () => {
+      clearFieldError('events');
+      conditionFields.eventsChanged();
+    });
+  }
 
   async function submit(event) {
     event.preventDefault();
@@ -278,6 +289,7 @@ export function createForm(ctx) {
     describeRetry();
     formatFields.reset();
     signingFields.reset();
+    conditionFields.reset();
     formTitle.textContent = 'Add a webhook';
     submitButton.textContent = '➕ Add Webhook';
     cancelButton.hidden = true;
@@ -297,6 +309,7 @@ export function createForm(ctx) {
     describeRetry();
     formatFields.edit(webhook);
     signingFields.edit(webhook);
+    conditionFields.edit(webhook.filter);
     eventBoxes.forEach((b) => {
       b.checked = webhook.events.includes(b.value);
     });

@@ -121,6 +121,8 @@ export function webhookItem(webhook, permissionMissing, ctx) {
     ),
     el('p', { class: 'webhook-url' }, el('span', { class: 'method' }, webhook.method), ' ', host, el('span', { class: 'format' }, ` · ${webhook.formatLabel}`)),
     signingLine(webhook, ctx),
+    webhook.filterSummary &&
+      el('p', { class: 'filter-line' }, `🔎 ${webhook.filterSummary}${webhook.filteredCount ? ` · ${webhook.filteredCount} held back` : ''}`),
     permissionMissing &&
       el('p', { class: 'notice permission' }, `⚠️ AutoChat may no longer reach ${host}: access was removed. Edit the webhook and save it to allow it again.`),
     webhook.disabledReason && el('p', { class: 'notice disabled-reason', role: 'alert' }, `⚠️ ${webhook.disabledReason}`),

@@ -23,6 +23,8 @@ pub mod rules;
 pub mod formats;
 pub mod signing;
 
+pub mod conditions;
+
 pub mod campaign;
 pub(crate) mod delivery;
 pub mod webhooks;

@@ -41,7 +41,7 @@ async function configure(popup, { messages, order = 'sequential', min = 0.2, max
   await popup.getByRole('textbox', { name: /Messages \(one per line\)/ }).fill(messages);
   await popup.getByRole('combobox', { name: 'Order' }).selectOption(order);
   await popup.getByLabel(/Wait at least/).fill(String(min));
-  await popup.getByLabel(/At most/).fill(String(max));
+  await popup.getByRole('spinbutton', { name: 'At most (s)' }).fill(String(max));
   await popup.getByRole('spinbutton', { name: 'Daily limit' }).fill(String(limit));
 }
 

@@ -86,7 +86,7 @@ test("a campaign's events arrive at every service as messages it accepts", async
   await popup.locator('#campaign-target').filter({ hasText: /Page:/ }).waitFor();
   await popup.getByRole('textbox', { name: /Messages \(one per line\)/ }).fill('Hello <!channel> @everyone');
   await popup.getByLabel(/Wait at least/).fill('0.2');
-  await popup.getByLabel(/At most/).fill('0.3');
+  await popup.getByRole('spinbutton', { name: 'At most (s)' }).fill('0.3');
   await popup.getByRole('spinbutton', { name: 'Daily limit' }).fill('2');
   await popup.getByRole('button', { name: '▶ Start' }).click();
   // started, sent, sent, limit reached, stopped: five messages to each service, a second apart.

@@ -8,11 +8,12 @@ mod chrome;
 mod ports;
 
 use autochat_core::campaign::{self, TabInfo};
+use autochat_core::conditions::{Operator, FIELDS};
 use autochat_core::formats::detect::{detect, retired};
 use autochat_core::formats::gallery::{sample, starters};
 use autochat_core::formats::template::PLACEHOLDERS;
 use autochat_core::formats::{render, Format, Occurrence};
-use autochat_core::protocol::page::{Catalog, Choice, DraftCheck, FormatHint, HeadersCheck, Preview};
+use autochat_core::protocol::page::{Catalog, Choice, DraftCheck, FieldChoice, FormatHint, HeadersCheck, Preview};
 use autochat_core::protocol::Caller;
 use autochat_core::rules::event::Envelope;
 use autochat_core::rules::event::EventKind;
@@ -233,6 +234,30 @@ pub fn preview_body(draft: &str, event: &str, now_ms: f64) -> String {
         }
     };
     to_json(&preview)
+}
+
+/// The fields conditions may test for a webhook subscribed to `events` (JSON text of event
+/// names): those every chosen event carries, each with the operators that suit it. Returns
+/// `FieldChoice[]` as JSON text.
+#[wasm_bindgen(js_name = conditionFields)]
+pub fn condition_fields(events: &str) -> String {
+    let names: Vec<String> = serde_json::from_str(events).unwrap_or_default();
+    let kinds: Vec<EventKind> = names.iter().filter_map(|n| EventKind::from_name(n)).collect();
+    let fields: Vec<FieldChoice> = FIELDS
+        .iter()
+        .filter(|f| f.events.is_empty() || kinds.iter().all(|k| f.events.contains(k)))
+        .map(|f| FieldChoice {
+            value: f.path.into(),
+            label: f.label.into(),
+            kind: f.kind,
+            operators: Operator::ALL
+                .into_iter()
+                .filter(|op| op.suits(f.kind))
+                .map(|op| Choice { value: op, label: op.label().into(), description: String::new() })
+                .collect(),
+        })
+        .collect();
+    to_json(&fields)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {

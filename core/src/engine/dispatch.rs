@@ -27,10 +27,19 @@ impl<P: Ports> Engine<P> {
         let now = self.ports.now();
         let envelope = Envelope::new(event, now, &self.version);
         let body = envelope.to_json();
-        let (queued, dropped) = {
+        let (queued, dropped, filtered) = {
             let mut s = self.state.borrow_mut();
-            let (mut queued, mut dropped) = (Vec::new(), Vec::new());
+            let (mut queued, mut dropped, mut filtered) = (Vec::new(), Vec::new(), Vec::new());
+            let mut envelope_value: Option<serde_json::Value> = None;
             for webhook_id in s.registry().subscribers(event.kind()) {
+                if !s.registry().meta(&webhook_id).filter.is_empty() {
+                    let value = envelope_value.get_or_insert_with(|| serde_json::from_str(&body).unwrap_or_default());
+                    let meta = s.registry_mut(When::Now).meta.entry(webhook_id.clone()).or_default();
+                    if !meta.filter.admit(&mut meta.filter_state, event.kind(), value, now) {
+                        filtered.push(webhook_id);
+                        continue;
+                    }
+                }
                 let id = DeliveryId::from_random(self.random_bytes());
                 let made = DeliveryRef { id: id.clone(), webhook_id: webhook_id.clone() };
                 let rendered = s.registry().get(&webhook_id).map_err(|e| e.to_string()).and_then(|w| {
@@ -65,9 +74,9 @@ impl<P: Ports> Engine<P> {
                     dropped.push(made);
                 }
             }
-            (queued, dropped)
+            (queued, dropped, filtered)
         };
-        if !queued.is_empty() || !dropped.is_empty() {
+        if !queued.is_empty() || !dropped.is_empty() || !filtered.is_empty() {
             self.flush_urgent().await?;
             self.kick();
         }
@@ -76,6 +85,7 @@ impl<P: Ports> Engine<P> {
             timestamp: envelope.timestamp,
             deliveries: queued,
             dropped_when_full: dropped,
+            filtered,
         })
     }
 

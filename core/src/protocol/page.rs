@@ -1,6 +1,7 @@
 //! What the pages' own calls into the wasm module return: the form's checks and the catalog of
 //! choices, computed by the very code the worker runs.
 
+use crate::conditions::{FieldType, Operator};
 use crate::formats::detect::Detected;
 use crate::formats::gallery::Starter;
 use crate::formats::Format;
@@ -98,4 +99,18 @@ pub struct Choice<T> {
     pub label: String,
     /// One line about it.
     pub description: String,
+}
+
+/// A field conditions may test, for the form's rows (`conditionFields`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FieldChoice {
+    /// Its path, e.g. `data.totalMessagesSent`.
+    pub value: String,
+    /// Its name.
+    pub label: String,
+    /// What it holds.
+    pub kind: FieldType,
+    /// The operators that suit it.
+    pub operators: Vec<Choice<Operator>>,
 }

@@ -4,6 +4,7 @@
 
 use crate::campaign::config::Order;
 use crate::campaign::{SitePicks, Status, Target};
+use crate::conditions::Filter;
 use crate::delivery::history::Outcome;
 use crate::formats::Format;
 use crate::rules::event::EventKind;
@@ -71,6 +72,12 @@ views! {
         pub chat_id: Option<String>,
         /// How its requests are signed; the secret itself only through `revealSecret`.
         pub signing: SigningView,
+        /// The conditions its events must meet.
+        pub filter: Filter,
+        /// Those conditions in words ("only when Total sent ≥ 100"), when there are any.
+        pub filter_summary: Option<String>,
+        /// Events its conditions filtered out.
+        pub filtered_count: u64,
         /// Why AutoChat switched it off, while it stays off.
         pub disabled_reason: Option<String>,
         /// Deliveries in a row that failed for good.
@@ -194,6 +201,8 @@ views! {
         pub deliveries: Vec<DeliveryRef>,
         /// Deliveries not queued because the outbox was full.
         pub dropped_when_full: Vec<DeliveryRef>,
+        /// Subscribed webhooks whose conditions the event did not meet.
+        pub filtered: Vec<WebhookId>,
     }
 
     /// One delivery of an event.

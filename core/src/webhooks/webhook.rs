@@ -1,6 +1,7 @@
 //! The webhook object of the integration guide's API reference, and the validation of what a user
 //! types into the form before anything is saved.
 
+use crate::conditions::{self, Filter};
 use crate::rules::event::EventKind;
 use crate::rules::headers::check_headers;
 use crate::rules::retry::RetryMode;
@@ -83,6 +84,9 @@ pub struct WebhookDraft {
     pub secret: String,
     /// Also send GitHub's `X-Hub-Signature-256`; absent means no for a new webhook, unchanged for an edit.
     pub github_signature: Option<bool>,
+    /// Conditions an event must meet to be delivered; absent means none for a new webhook,
+    /// unchanged for an edit.
+    pub filter: Option<Filter>,
 }
 
 /// A draft that passed validation, with warnings that do not block saving.
@@ -106,6 +110,8 @@ pub struct ValidDraft {
     pub format: FormatChoice,
     /// What the form asked for about signing.
     pub signing: SigningChoice,
+    /// The conditions asked for, if any were sent.
+    pub filter: Option<Filter>,
     /// Things worth telling the user (e.g. plain http); saving goes ahead.
     pub warnings: Vec<FieldMessage>,
 }
@@ -191,6 +197,11 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
     let format = check_format(&draft.format, &draft.template, &draft.chat_id, url.as_ref(), method)
         .map_err(|mistakes| errors.extend(mistakes))
         .ok();
+    if let Some(filter) = &draft.filter {
+        if let Err(mistakes) = conditions::check(filter, &events) {
+            errors.extend(mistakes);
+        }
+    }
     let signing = check_signing(draft.sign, &draft.secret, draft.github_signature, format.as_ref().map(|f| f.format))
         .map_err(|mistakes| errors.extend(mistakes))
         .ok();
@@ -206,6 +217,7 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
             retry_mode,
             format,
             signing,
+            filter: draft.filter.clone(),
             warnings,
         }),
         _ => Err(errors),

@@ -91,3 +91,42 @@ fn webhooks_saved_before_signing_get_a_secret_when_loaded() {
     assert!(secret_of(&fake, &e, "wh_old").starts_with("whsec_"));
     assert!(fake.stored(crate::store::REGISTRY_KEY).is_some_and(|t| t.contains("whsec_")), "stored at once");
 }
+
+#[test]
+fn conditions_filter_events_and_count_what_they_hold_back() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let filter = json!({"conditions": [{"field": "data.totalMessagesSent", "op": "ge", "value": "3"}], "atMostEveryMinutes": null, "everyNthMessage": null});
+    let v = ok(
+        &fake,
+        &e,
+        json!({"type": "addWebhook", "webhook": {"name": "Big", "url": "https://a.com/big", "events": ["message_sent"], "filter": filter}}),
+    );
+    let id = v["webhook"]["id"].as_str().expect("id").to_string();
+    assert_eq!(v["webhook"]["filterSummary"], "only when Total sent ≥ 3");
+    for total in 1..=4 {
+        let r = ok(
+            &fake,
+            &e,
+            json!({"type": "emit", "event": "message_sent", "data": {"message": "m", "messagesSentToday": total, "totalMessagesSent": total}}),
+        );
+        assert_eq!(r["filtered"].as_array().map(Vec::len), Some(usize::from(total < 3)), "total {total}");
+    }
+    fake.run();
+    let totals: Vec<Value> = fake
+        .sent()
+        .iter()
+        .map(|s| {
+            serde_json::from_str::<Value>(s.request.body.as_deref().unwrap_or_default()).expect("json")["data"]
+                ["totalMessagesSent"]
+                .clone()
+        })
+        .collect();
+    assert_eq!(totals, [json!(3), json!(4)]);
+    assert_eq!(webhook(&fake, &e, &id)["filteredCount"], 2);
+    let bad = json!({"conditions": [{"field": "data.error", "op": "matches", "value": "/time(out/"}]});
+    let err = call(&fake, &e, json!({"type": "updateWebhook", "id": id, "webhook": {"name": "Big", "url": "https://a.com/big", "events": ["error"], "filter": bad}}))
+        .expect_err("bad regex");
+    assert_eq!(err.field(), Some("conditions"));
+    assert_eq!(webhook(&fake, &e, &id)["filterSummary"], "only when Total sent ≥ 3", "nothing changed");
+}

@@ -1,6 +1,7 @@
 //! The webhook registry: the user's webhooks, the global switch, and the statistics derived from
 //! delivery outcomes. Pure data and rules; persistence is the engine's job.
 
+use crate::conditions::{Filter, FilterState};
 use crate::rules::event::EventKind;
 use crate::rules::retry::{describe_status, RetryMode};
 use crate::rules::url_check::check_url;
@@ -37,6 +38,10 @@ pub struct WebhookMeta {
     /// gives such webhooks a secret when it loads them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing: Option<Signing>,
+    /// The conditions its events must meet.
+    pub filter: Filter,
+    /// What the filter remembers (last delivery, messages seen, events filtered out).
+    pub filter_state: FilterState,
 }
 
 impl WebhookMeta {
@@ -92,6 +97,7 @@ impl Registry {
                 retry_mode: draft.retry_mode.unwrap_or_default(),
                 body: Some(draft.format.clone()),
                 signing: Some(draft.signing.create(fresh)),
+                filter: draft.filter.clone().unwrap_or_default(),
                 ..WebhookMeta::default()
             },
         );
@@ -122,6 +128,9 @@ impl Registry {
         meta.body = Some(draft.format.clone());
         if let Some(signing) = meta.signing.as_mut() {
             draft.signing.apply(signing, now);
+        }
+        if let Some(filter) = draft.filter.clone() {
+            meta.filter = filter;
         }
         if draft.enabled == Some(true) {
             self.clear_health(id);

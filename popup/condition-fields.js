@@ -1,0 +1,107 @@
+// @ts-check
+// The form's conditions: rows of field — operator — value (all must hold), "at most one delivery
+// every N minutes" and "only every Nth message". The fields offered, and the operators each
+// takes, come from the core for the events ticked; the core checks the rest when saving.
+import { el } from './dom.js';
+import { conditionFields } from './wasm.js';
+
+/**
+ * @typedef {import('../types/protocol').Filter} Filter
+ * @typedef {import('../types/protocol').Condition} Condition
+ * @typedef {import('../types/protocol').FieldChoice} FieldChoice
+ */
+
+/**
+ * @param {(name: string) => string} id
+ * @param {() => string[]} events the events ticked in the form
+ */
+export function createConditionFields(id, events) {
+  const error = el('p', { class: 'field-error', id: id('conditions-error'), hidden: true });
+  const rows = el('div', { class: 'condition-rows' });
+  /** @type {FieldChoice[]} */
+  let fields = [];
+  const minutes = el('input', { type: 'number', id: id('throttle'), min: 1, max: 1440, step: 1, placeholder: '—' });
+  const nth = el('input', { type: 'number', id: id('nth'), min: 2, max: 10000, step: 1, placeholder: '—' });
+
+  /** @param {Condition} [condition] */
+  function addRow(condition) {
+    const fieldSelect = el('select', { 'aria-label': 'Field' });
+    const opSelect = el('select', { 'aria-label': 'Operator' });
+    const value = el('input', { type: 'text', 'aria-label': 'Value', placeholder: 'value', value: condition?.value ?? '' });
+    const fillFields = () => {
+      const keep = fieldSelect.value || condition?.field;
+      fieldSelect.replaceChildren(...fields.map((f) => el('option', { value: f.value }, f.label)));
+      if (keep && fields.some((f) => f.value === keep)) fieldSelect.value = keep;
+      fillOps();
+    };
+    const fillOps = () => {
+      const keep = opSelect.value || condition?.op;
+      const field = fields.find((f) => f.value === fieldSelect.value);
+      opSelect.replaceChildren(...(field?.operators ?? []).map((o) => el('option', { value: o.value }, o.label)));
+      if (keep && field?.operators.some((o) => o.value === keep)) opSelect.value = keep;
+    };
+    fieldSelect.addEventListener('change', fillOps);
+    const remove = el('button', { type: 'button', class: 'small', 'aria-label': 'Remove this condition', onclick: () => row.remove() }, '✕');
+    const row = el('div', { class: 'condition-row' }, fieldSelect, opSelect, value, remove);
+    row.addEventListener('refill', fillFields);
+    rows.append(row);
+    fillFields();
+    return row;
+  }
+
+  /** The fields follow the ticked events. */
+  function eventsChanged() {
+    fields = conditionFields(events());
+    for (const row of rows.children) row.dispatchEvent(new Event('refill'));
+  }
+
+  const add = el('button', { type: 'button', class: 'small', id: id('add-condition') }, '＋ Add a condition');
+  add.addEventListener('click', () => {
+    error.hidden = true;
+    /** @type {HTMLElement | null} */ (addRow().querySelector('input'))?.focus();
+  });
+  const fieldset = el(
+    'fieldset',
+    { class: 'conditions', id: id('conditions'), 'aria-describedby': `${id('conditions-hint')} ${id('conditions-error')}` },
+    el('legend', {}, 'Conditions ', el('span', { class: 'optional' }, '(optional)')),
+    el('p', { class: 'hint', id: id('conditions-hint') }, 'Deliver an event only when all of these hold. Events held back are counted on the webhook.'),
+    rows,
+    add,
+    el('div', { class: 'inline-field' }, el('label', { for: id('throttle') }, 'At most one delivery every'), minutes, el('span', {}, 'minutes')),
+    el('div', { class: 'inline-field' }, el('label', { for: id('nth') }, 'Only every'), nth, el('span', {}, 'th message sent')),
+    error,
+  );
+  const number = (/** @type {HTMLInputElement} */ input) => (input.value.trim() === '' ? null : Number(input.value));
+
+  return {
+    element: fieldset,
+    errors: { conditions: error },
+    inputs: { conditions: fieldset },
+    eventsChanged,
+    /** @returns {{ filter: Filter }} */
+    read: () => ({
+      filter: {
+        conditions: [...rows.children].map((row) => {
+          const [field, op, value] = /** @type {HTMLInputElement[]} */ ([...row.querySelectorAll('select, input')]);
+          return { field: field.value, op: /** @type {Condition['op']} */ (op.value), value: value.value };
+        }),
+        atMostEveryMinutes: number(minutes),
+        everyNthMessage: number(nth),
+      },
+    }),
+    /** @param {Filter} filter */
+    edit(filter) {
+      rows.replaceChildren();
+      eventsChanged();
+      for (const c of filter.conditions) addRow(c);
+      minutes.value = filter.atMostEveryMinutes ? String(filter.atMostEveryMinutes) : '';
+      nth.value = filter.everyNthMessage ? String(filter.everyNthMessage) : '';
+    },
+    reset() {
+      rows.replaceChildren();
+      minutes.value = '';
+      nth.value = '';
+      eventsChanged();
+    },
+  };
+}

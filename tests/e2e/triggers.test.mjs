@@ -1,0 +1,84 @@
+// Conditional triggers and batched events end to end: a real campaign's events filtered by a
+// webhook's conditions, set in the form as a user would.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { launch, resetWebhooks, sleep, startChatServer, startReceiver, waitFor } from './harness.mjs';
+
+let receiver;
+let chats;
+let ext;
+
+before(async () => {
+  receiver = await startReceiver();
+  chats = await startChatServer();
+  ext = await launch();
+});
+after(async () => {
+  await ext?.close();
+  await receiver?.close();
+  await chats?.close();
+});
+beforeEach(() => resetWebhooks(ext, receiver));
+
+/** Runs a campaign on a local chat page from the popup; resolves once `count` messages are in the chat. */
+async function runCampaign(messages, limit) {
+  const chat = await ext.context.newPage();
+  await chat.goto(chats.url('textarea.html'));
+  await sleep(50);
+  const popup = await ext.context.newPage();
+  await popup.setViewportSize({ width: 400, height: 800 });
+  await popup.goto(ext.url('popup/popup.html'));
+  await popup.locator('#campaign-target').filter({ hasText: /Page:/ }).waitFor();
+  await popup.getByRole('textbox', { name: /Messages \(one per line\)/ }).fill(messages.join('\n'));
+  await popup.getByRole('combobox', { name: 'Order' }).selectOption('sequential');
+  await popup.getByLabel(/Wait at least/).fill('0.2');
+  await popup.getByRole('spinbutton', { name: 'At most (s)' }).fill('0.3');
+  await popup.getByRole('spinbutton', { name: 'Daily limit' }).fill(String(limit));
+  await popup.getByRole('button', { name: '▶ Start' }).click();
+  await waitFor(async () => (await chat.locator('#log li').count()) === limit, { what: `${limit} messages in the chat` });
+  await popup.close();
+  await chat.close();
+}
+
+test("conditions set in the form filter a real campaign's events, and what they hold back is counted", async () => {
+  const page = await ext.context.newPage();
+  await page.goto(ext.url('options/options.html'));
+  await page.getByLabel('Name').fill('Orders only');
+  await page.getByLabel('URL').fill(`${receiver.base}/ok/orders`);
+  await page.getByRole('checkbox', { name: 'Message Sent', exact: true }).check();
+  await page.getByRole('button', { name: /Add a condition/ }).click();
+  const row = page.locator('.condition-row').first();
+  await row.getByLabel('Field').selectOption('data.message');
+  await row.getByLabel('Operator').selectOption('contains');
+  await row.getByLabel('Value').fill('ORDER');
+  await page.getByRole('button', { name: /Add Webhook/ }).click();
+  const item = page.getByRole('listitem').filter({ hasText: 'Orders only' });
+  await item.waitFor();
+  assert.match(await item.textContent(), /only when Message contains ORDER/);
+
+  await runCampaign(['hello there', 'new order #12', 'bye now'], 3);
+  await waitFor(async () => /2 held back/.test(await item.textContent()), { what: 'the count shown', timeout: 15_000 });
+  const got = receiver.to('/ok/orders').map((r) => r.json.data.message);
+  assert.deepEqual(got, ['new order #12']);
+  await page.close();
+});
+
+test('a bad regular expression is refused on its field and nothing is saved', async () => {
+  const page = await ext.context.newPage();
+  await page.goto(ext.url('options/options.html'));
+  await page.getByLabel('Name').fill('Timeouts');
+  await page.getByLabel('URL').fill(`${receiver.base}/ok/t`);
+  await page.getByRole('checkbox', { name: 'Error', exact: true }).check();
+  await page.getByRole('button', { name: /Add a condition/ }).click();
+  const row = page.locator('.condition-row').first();
+  await row.getByLabel('Field').selectOption('data.error');
+  await row.getByLabel('Operator').selectOption('matches');
+  await row.getByLabel('Value').fill('/time(out/i');
+  await page.getByRole('button', { name: /Add Webhook/ }).click();
+  await page
+    .locator('#options-conditions-error')
+    .filter({ hasText: /not valid/ })
+    .waitFor();
+  assert.deepEqual((await ext.call({ type: 'listWebhooks' })).webhooks, []);
+  await page.close();
+});
