@@ -2,6 +2,8 @@
 // The Webhook Manager's add/edit form. Validation runs in the page through the core's own wasm
 // validator; the choices (methods, events, retry modes with their wording) come from the core's
 // catalog, and the limit from the list view.
+
+import { createBatchFields } from './batch-fields.js';
 import * as client from './client.js';
 import { createConditionFields } from './condition-fields.js';
 import { el } from './dom.js';
@@ -16,7 +18,7 @@ import { parseHeaders, validateWebhook } from './wasm.js';
  * @typedef {{ id: (name: string) => string, catalog: Catalog, latest: () => ListView | null, refresh: () => Promise<unknown> }} FormContext
  */
 
-const FIELDS = ['name', 'url', 'format', 'chatId', 'template', 'method', 'events', 'headers', 'retryMode', 'secret', 'sign', 'conditions'];
+const FIELDS = ['name', 'url', 'format', 'chatId', 'template', 'method', 'events', 'headers', 'retryMode', 'secret', 'sign', 'conditions', 'batch'];
 
 /**
  * Builds the form; returns it with the calls the rest of the manager needs.
@@ -98,6 +100,7 @@ export function createForm(ctx) {
     'Chat services receive messages by POST only: a GET request has no body to carry them.',
   );
   const signingFields = createSigningFields(id);
+  const batchFields = createBatchFields(id);
   const conditionFields = createConditionFields(id, () => eventBoxes.filter((b) => b.checked).map((b) => b.value));
   const formatFields = createFormatFields({
     id,
@@ -116,9 +119,16 @@ export function createForm(ctx) {
     ...formatFields.inputs,
     ...signingFields.inputs,
     ...conditionFields.inputs,
+    ...batchFields.inputs,
   };
   /** @type {Record<string, HTMLElement>} */
-  const errors = { ...Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)])), ...formatFields.errors, ...signingFields.errors, ...conditionFields.errors };
+  const errors = {
+    ...Object.fromEntries(FIELDS.map((f) => [f, errorFor(f)])),
+    ...formatFields.errors,
+    ...signingFields.errors,
+    ...conditionFields.errors,
+    ...batchFields.errors,
+  };
 
   const form = el(
     'form',
@@ -141,6 +151,7 @@ export function createForm(ctx) {
     ),
     el('div', { class: 'field' }, el('label', { for: id('retry') }, 'Retries'), retrySelect, retryHint, errors.retryMode),
     conditionFields.element,
+    batchFields.element,
     signingFields.element,
     el('div', { class: 'actions' }, submitButton, cancelButton),
     formStatus,
@@ -158,6 +169,7 @@ export function createForm(ctx) {
       ...formatFields.read(),
       ...signingFields.read(),
       ...conditionFields.read(),
+      ...batchFields.read(),
     };
   }
 
@@ -290,6 +302,7 @@ export function createForm(ctx) {
     formatFields.reset();
     signingFields.reset();
     conditionFields.reset();
+    batchFields.reset();
     formTitle.textContent = 'Add a webhook';
     submitButton.textContent = '➕ Add Webhook';
     cancelButton.hidden = true;
@@ -310,6 +323,7 @@ export function createForm(ctx) {
     formatFields.edit(webhook);
     signingFields.edit(webhook);
     conditionFields.edit(webhook.filter);
+    batchFields.edit(webhook.batch);
     eventBoxes.forEach((b) => {
       b.checked = webhook.events.includes(b.value);
     });

@@ -121,6 +121,13 @@ export function webhookItem(webhook, permissionMissing, ctx) {
     ),
     el('p', { class: 'webhook-url' }, el('span', { class: 'method' }, webhook.method), ' ', host, el('span', { class: 'format' }, ` · ${webhook.formatLabel}`)),
     signingLine(webhook, ctx),
+    webhook.batch &&
+      el(
+        'p',
+        { class: 'batch-line' },
+        `📦 Sent together: up to ${webhook.batch.maxEvents} events or ${webhook.batch.windowSeconds} s`,
+        webhook.collecting ? ` · ${webhook.collecting.count} collected, sent ${describeWait(webhook.collecting.closesAt)} at the latest` : '',
+      ),
     webhook.filterSummary &&
       el('p', { class: 'filter-line' }, `🔎 ${webhook.filterSummary}${webhook.filteredCount ? ` · ${webhook.filteredCount} held back` : ''}`),
     permissionMissing &&

@@ -24,6 +24,8 @@ pub const OUTBOX_KEY: &str = "autochat.outbox";
 pub const CAMPAIGN_KEY: &str = "autochat.campaign";
 /// Storage key prefix of each waiting delivery (`autochat.delivery.<delivery id>`).
 pub const DELIVERY_KEY_PREFIX: &str = "autochat.delivery.";
+/// Storage key prefix of each batch being collected (`autochat.batch.<webhook id>`).
+pub const BATCH_KEY_PREFIX: &str = "autochat.batch.";
 /// Storage key prefix of each webhook's history document (`autochat.history.<webhook id>`).
 pub const HISTORY_KEY_PREFIX: &str = "autochat.history.";
 /// The schema version this build writes and the newest it reads.
@@ -80,6 +82,11 @@ pub fn decode_registry(text: Option<&str>, now_ms: u64) -> Result<Loaded<Registr
 /// The storage key of a webhook's history.
 pub fn history_key(webhook: &WebhookId) -> String {
     format!("{HISTORY_KEY_PREFIX}{webhook}")
+}
+
+/// The storage key of a webhook's open batch.
+pub fn batch_key(webhook: &WebhookId) -> String {
+    format!("{BATCH_KEY_PREFIX}{webhook}")
 }
 
 /// The storage key of a waiting delivery.

@@ -82,3 +82,36 @@ test('a bad regular expression is refused on its field and nothing is saved', as
   assert.deepEqual((await ext.call({ type: 'listWebhooks' })).webhooks, []);
   await page.close();
 });
+
+test('a batch set in the form arrives as one request after its window, across a worker stop', async () => {
+  const page = await ext.context.newPage();
+  await page.goto(ext.url('options/options.html'));
+  await page.getByLabel('Name').fill('Digest');
+  await page.getByLabel('URL').fill(`${receiver.base}/ok/digest`);
+  await page.getByRole('checkbox', { name: 'Error', exact: true }).check();
+  await page.getByLabel('Send events together, as one request').check();
+  await page.getByLabel('Wait up to').fill('3');
+  await page.getByRole('button', { name: /Add Webhook/ }).click();
+  const item = page.getByRole('listitem').filter({ hasText: 'Digest' });
+  await item.waitFor();
+  assert.match(await item.textContent(), /Sent together: up to 10 events or 3 s/);
+
+  const started = Date.now();
+  await ext.call({ type: 'emit', event: 'error', data: { error: 'first' } });
+  await ext.call({ type: 'emit', event: 'error', data: { error: 'second' } });
+  await waitFor(async () => /2 collected/.test(await item.textContent()), { what: 'the batch shown while it fills' });
+  await ext.markWorker();
+  await ext.stopWorker();
+  await ext.call({ type: 'emit', event: 'error', data: { error: 'third' } });
+  const [request] = await waitFor(() => receiver.to('/ok/digest').length && receiver.to('/ok/digest'), { what: 'the batch', timeout: 15_000 });
+  assert.ok(Date.now() - started >= 2_900, 'not before the window ended');
+  assert.ok(await ext.workerWasRestarted(), 'the worker really was stopped');
+  assert.equal(request.json.batch, true);
+  assert.deepEqual(
+    request.json.events.map((e) => e.data.error),
+    ['first', 'second', 'third'],
+  );
+  await sleep(1_500);
+  assert.equal(receiver.to('/ok/digest').length, 1, 'sent once');
+  await page.close();
+});

@@ -7,7 +7,7 @@ use crate::delivery::history::{snippet, Entry, Outcome};
 use crate::delivery::outbox::Delivery;
 use crate::delivery::request::build_request;
 use crate::formats::answers::{self, Answer};
-use crate::formats::{render, Format, Occurrence};
+use crate::formats::{render, render_batch, Format, Occurrence};
 use crate::ports::Ports;
 use crate::protocol::views::{DeliveryRef, Discarded, EmitResult, Redelivered, TestResult};
 use crate::rules::event::{Envelope, Event};
@@ -41,6 +41,12 @@ impl<P: Ports> Engine<P> {
                     }
                 }
                 let id = DeliveryId::from_random(self.random_bytes());
+                if let Some(settings) = s.registry().meta(&webhook_id).batch {
+                    let closes_at = now.plus(u64::from(settings.window_seconds) * 1_000);
+                    let batch = s.collect(&webhook_id, id, closes_at, body.clone());
+                    queued.push(DeliveryRef { id: batch, webhook_id });
+                    continue;
+                }
                 let made = DeliveryRef { id: id.clone(), webhook_id: webhook_id.clone() };
                 let rendered = s.registry().get(&webhook_id).map_err(|e| e.to_string()).and_then(|w| {
                     let choice = s.registry().meta(&webhook_id).format_choice();
@@ -74,6 +80,7 @@ impl<P: Ports> Engine<P> {
                     dropped.push(made);
                 }
             }
+            self.close_batches(&mut s, now);
             (queued, dropped, filtered)
         };
         if !queued.is_empty() || !dropped.is_empty() || !filtered.is_empty() {
@@ -242,6 +249,54 @@ impl<P: Ports> Engine<P> {
             outcome: Outcome::Failed,
             body: envelope.to_string(),
         });
+    }
+
+    /// Turns every due batch into a delivery (marked for storage; the caller stores it before any
+    /// request is made). Returns whether any was closed.
+    pub(super) fn close_batches(&self, s: &mut super::state::State, now: Millis) -> bool {
+        let due = s.due_batches(now);
+        for webhook in &due {
+            let Some(batch) = s.take_batch(webhook) else { continue };
+            let Ok(w) = s.registry().get(webhook) else { continue };
+            let choice = s.registry().meta(webhook).format_choice();
+            let envelopes: Vec<Envelope> =
+                batch.envelopes.iter().filter_map(|e| serde_json::from_str(e).ok()).collect();
+            let joined = format!("[{}]", batch.envelopes.join(","));
+            match render_batch(choice.format, &choice.settings(&w.url), &envelopes, &self.version) {
+                Ok(body) => {
+                    let queued = s.queue(Delivery {
+                        id: batch.id.clone(),
+                        webhook_id: webhook.clone(),
+                        event: "batch".into(),
+                        body,
+                        created_at: now,
+                        attempts: 0,
+                        next_attempt_at: now,
+                        last_error: None,
+                        seq: 0,
+                    });
+                    if !queued {
+                        self.record_unbuildable(s, webhook, &batch.id, "batch", &joined, "the outbox is full", now);
+                    }
+                }
+                Err(reason) => self.record_unbuildable(s, webhook, &batch.id, "batch", &joined, &reason, now),
+            }
+        }
+        !due.is_empty()
+    }
+
+    /// Closes the batches whose window has passed, stores them, then carries on.
+    pub(super) async fn close_due_batches(self: Rc<Self>) {
+        let now = self.ports.now();
+        let closed = {
+            let mut s = self.state.borrow_mut();
+            s.closing_batches = false;
+            self.close_batches(&mut s, now)
+        };
+        if closed {
+            let _ = self.flush_urgent().await;
+        }
+        self.kick();
     }
 
     /// Starts every due attempt that may start.

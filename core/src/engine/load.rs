@@ -3,15 +3,18 @@
 
 use super::state::{State, When};
 use super::{Engine, Policies};
+use crate::delivery::batch::OpenBatch;
 use crate::delivery::outbox::{Delivery, Outbox, OutboxDocument};
 use crate::ports::Ports;
 use crate::signing::{Secret, Signing};
+use crate::store::BATCH_KEY_PREFIX;
 use crate::store::{
     decode_campaign, decode_history, decode_outbox, decode_registry, history_key, CAMPAIGN_KEY, DELIVERY_KEY_PREFIX,
     OUTBOX_KEY, REGISTRY_KEY,
 };
 use crate::values::ids::{DeliveryId, WebhookId};
 use crate::values::time::Millis;
+use crate::webhooks::registry::Registry;
 use crate::Error;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -45,7 +48,9 @@ impl<P: Ports> Engine<P> {
         }
         let browser_restarted = ports.claim_browser_session().await;
 
-        let mut state = State::loaded(registry.value, outbox, histories, campaign.value);
+        let batches = load_batches(&ports, &registry.value, &outbox).await?;
+        let stale_batches: Vec<String> = batches.1;
+        let mut state = State::loaded(registry.value, outbox, histories, campaign.value, batches.0);
         let mut must_rewrite = !migrated.is_empty();
         if must_rewrite {
             state.mark_outbox_for_rewrite(migrated);
@@ -76,6 +81,9 @@ impl<P: Ports> Engine<P> {
         if must_rewrite {
             engine.flush().await?;
         }
+        if !stale_batches.is_empty() {
+            engine.ports.remove(stale_batches).await.map_err(Error::Storage)?;
+        }
         if browser_restarted {
             engine.browser_started();
         } else {
@@ -83,6 +91,28 @@ impl<P: Ports> Engine<P> {
         }
         Ok(engine)
     }
+}
+
+/// The batches being collected. A batch whose webhook is gone, or whose delivery is already in
+/// the outbox (the worker stopped between the two halves of closing it), is dropped: its keys are
+/// returned for removal.
+async fn load_batches<P: Ports>(
+    ports: &P,
+    registry: &Registry,
+    outbox: &Outbox,
+) -> Result<(BTreeMap<WebhookId, OpenBatch>, Vec<String>), Error> {
+    let stored = ports.read_prefix(BATCH_KEY_PREFIX).await.map_err(Error::Storage)?;
+    let (mut open, mut stale) = (BTreeMap::new(), Vec::new());
+    for (key, text) in stored {
+        let batch = serde_json::from_str::<serde_json::Value>(&text).and_then(serde_json::from_value::<OpenBatch>);
+        match batch {
+            Ok(b) if registry.get(&b.webhook_id).is_ok() && !outbox.contains(&b.id) => {
+                open.insert(b.webhook_id.clone(), b);
+            }
+            _ => stale.push(key),
+        }
+    }
+    Ok((open, stale))
 }
 
 /// Rebuilds the outbox from its document and the deliveries stored under their own keys. Returns

@@ -7,10 +7,11 @@
 //! [`State::put_back`].
 
 use crate::campaign::Campaign;
+use crate::delivery::batch::OpenBatch;
 use crate::delivery::history::History;
 use crate::delivery::outbox::{Delivery, Outbox};
 use crate::protocol::Changed;
-use crate::store::{delivery_key, encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY};
+use crate::store::{batch_key, delivery_key, encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY};
 use crate::values::ids::{DeliveryId, WebhookId};
 use crate::values::time::Millis;
 use crate::webhooks::registry::Registry;
@@ -36,6 +37,8 @@ pub(super) struct Dirty {
     removed_histories: BTreeSet<WebhookId>,
     /// Deliveries queued, changed or removed (a removed one is found gone and its key removed).
     deliveries: BTreeMap<DeliveryId, WebhookId>,
+    /// Open batches changed or closed (a closed one is found gone and its key removed).
+    batches: BTreeSet<WebhookId>,
 }
 
 impl Dirty {
@@ -46,6 +49,7 @@ impl Dirty {
         self.histories.extend(other.histories);
         self.removed_histories.extend(other.removed_histories);
         self.deliveries.extend(other.deliveries);
+        self.batches.extend(other.batches);
     }
 }
 
@@ -63,6 +67,7 @@ pub(super) struct State {
     outbox: Outbox,
     histories: BTreeMap<WebhookId, History>,
     campaign: Campaign,
+    batches: BTreeMap<WebhookId, OpenBatch>,
     now: Dirty,
     soon: Dirty,
     changed: Changed,
@@ -73,6 +78,8 @@ pub(super) struct State {
     /// When each chat webhook may get its next request (at most one a second: see
     /// [`crate::formats::Format::spacing`]).
     pub spacing: BTreeMap<WebhookId, Millis>,
+    /// A task is closing due batches.
+    pub closing_batches: bool,
     /// The time the in-memory timer is set for.
     pub timer_at: Option<Millis>,
     /// The time the alarm is armed for.
@@ -86,8 +93,9 @@ impl State {
         outbox: Outbox,
         histories: BTreeMap<WebhookId, History>,
         campaign: Campaign,
+        batches: BTreeMap<WebhookId, OpenBatch>,
     ) -> State {
-        State { registry, outbox, histories, campaign, ..State::default() }
+        State { registry, outbox, histories, campaign, batches, ..State::default() }
     }
 
     fn marks(&mut self, when: When) -> &mut Dirty {
@@ -202,6 +210,47 @@ impl State {
         gone
     }
 
+    /// The batch a webhook is collecting, if any.
+    pub fn batch(&self, webhook: &WebhookId) -> Option<&OpenBatch> {
+        self.batches.get(webhook)
+    }
+
+    /// Adds an event to a webhook's batch, opening one (with `id` and closing at `closes_at`) if
+    /// none is open; marked. Returns the id of the batch's delivery.
+    pub fn collect(&mut self, webhook: &WebhookId, id: DeliveryId, closes_at: Millis, envelope: String) -> DeliveryId {
+        self.now.batches.insert(webhook.clone());
+        self.changed.webhooks = true;
+        let batch = self.batches.entry(webhook.clone()).or_insert_with(|| OpenBatch {
+            id,
+            webhook_id: webhook.clone(),
+            closes_at,
+            envelopes: Vec::new(),
+        });
+        batch.envelopes.push(envelope);
+        batch.id.clone()
+    }
+
+    /// Takes a webhook's batch out, to close it or drop it; marked.
+    pub fn take_batch(&mut self, webhook: &WebhookId) -> Option<OpenBatch> {
+        let batch = self.batches.remove(webhook)?;
+        self.now.batches.insert(webhook.clone());
+        Some(batch)
+    }
+
+    /// The webhooks whose batch is due at `now`.
+    pub fn due_batches(&self, now: Millis) -> Vec<WebhookId> {
+        self.batches
+            .iter()
+            .filter(|(w, b)| self.registry.meta(w).batch.is_none_or(|settings| b.is_due(&settings, now)))
+            .map(|(w, _)| w.clone())
+            .collect()
+    }
+
+    /// When the next open batch closes.
+    pub fn next_batch_close(&self) -> Option<Millis> {
+        self.batches.values().map(|b| b.closes_at).min()
+    }
+
     /// Marks the outbox document and every delivery for writing (after a migration).
     pub fn mark_outbox_for_rewrite(&mut self, deliveries: Vec<(WebhookId, DeliveryId)>) {
         self.now.outbox = true;
@@ -240,6 +289,12 @@ impl State {
             }
         }
         removals.extend(taken.removed_histories.iter().map(history_key));
+        for webhook in &taken.batches {
+            match self.batches.get(webhook) {
+                Some(batch) => entries.push((batch_key(webhook), serde_json::to_string(batch).unwrap_or_default())),
+                None => removals.push(batch_key(webhook)),
+            }
+        }
         Writes { entries, removals, taken }
     }
 

@@ -6,7 +6,8 @@ use crate::delivery::history::HISTORY_PER_WEBHOOK;
 use crate::delivery::outbox::MAX_PENDING_DELIVERIES;
 use crate::ports::Ports;
 use crate::protocol::views::{
-    DeliveryState, HistoryEntry, HistoryView, Limits, ListView, Permission, SigningView, StatusView, WebhookView,
+    Collecting, DeliveryState, HistoryEntry, HistoryView, Limits, ListView, Permission, SigningView, StatusView,
+    WebhookView,
 };
 use crate::rules::url_check::check_url;
 use crate::values::ids::WebhookId;
@@ -73,6 +74,10 @@ impl<P: Ports> Engine<P> {
             filter_summary: meta.filter.summary(),
             filtered_count: meta.filter_state.filtered,
             filter: meta.filter.clone(),
+            batch: meta.batch,
+            collecting: s
+                .batch(id)
+                .map(|b| Collecting { count: b.envelopes.len(), closes_at: b.closes_at.to_rfc3339() }),
             disabled_reason: meta.disabled_reason,
             consecutive_failures: meta.consecutive_failures,
             pending_deliveries: s.outbox().pending_for(id),

@@ -53,6 +53,17 @@ impl<P: Ports> Engine<P> {
     pub(super) fn kick(self: &Rc<Self>) {
         let now = self.ports.now();
         let online = self.ports.online();
+        let batches_due = {
+            let mut s = self.state.borrow_mut();
+            let due = !s.closing_batches && !s.due_batches(now).is_empty();
+            s.closing_batches |= due;
+            due
+        };
+        if batches_due {
+            // Closed, stored, then sent: a batch's delivery is in storage before its request.
+            let engine = Rc::clone(self);
+            self.ports.spawn(Box::pin(async move { engine.close_due_batches().await }));
+        }
         if online {
             self.start_due_attempts(now);
         }
@@ -77,7 +88,8 @@ impl<P: Ports> Engine<P> {
                 next_due = next_due.map(|at| at.max(now.plus(ms(OFFLINE_RECHECK))));
             }
             let watchdog = (!s.in_flight.is_empty() || s.sending).then(|| now.plus(watchdog_after));
-            let wanted = next_due.into_iter().chain(watchdog).chain(campaign_at).min();
+            let batch_at = s.next_batch_close();
+            let wanted = next_due.into_iter().chain(watchdog).chain(campaign_at).chain(batch_at).min();
             // An alarm that fires earlier than needed is harmless (the wake finds nothing due and
             // re-arms), and each alarm call is an extension API round trip, so the alarm is only
             // moved when it would fire too late, and left to lapse when there is nothing to wait for.
@@ -91,7 +103,7 @@ impl<P: Ports> Engine<P> {
                 s.alarm_at = wanted;
             }
             let deliveries_at = if online { next_due } else { next_due.map(|_| now.plus(ms(OFFLINE_POLL))) };
-            let timer_for = deliveries_at.into_iter().chain(campaign_at).min();
+            let timer_for = deliveries_at.into_iter().chain(campaign_at).chain(batch_at).min();
             match timer_for {
                 Some(at)
                     if at > now

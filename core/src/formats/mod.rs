@@ -136,21 +136,64 @@ pub struct Occurrence<'a> {
 
 /// The body to send for `occurrence` in `format`.
 pub fn render(format: Format, settings: &FormatSettings, occurrence: &Occurrence<'_>) -> Result<String, String> {
-    let words = || wording::wording(occurrence.envelope);
     match format {
         Format::AutochatJson => Ok(occurrence.envelope_json.to_string()),
         Format::Custom => {
             let text = settings.template.as_deref().unwrap_or_default();
-            template::render(text, occurrence.envelope, &words())
+            template::render(
+                text,
+                std::slice::from_ref(occurrence.envelope),
+                &wording::wording(occurrence.envelope),
+                false,
+            )
         }
-        Format::Slack => Ok(chat::slack(&words())),
-        Format::Discord => Ok(chat::discord(&words(), &occurrence.envelope.version)),
-        Format::Teams => chat::teams(&words()),
-        Format::GoogleChat => Ok(chat::google_chat(&words())),
-        Format::Telegram => Ok(chat::telegram(&words(), settings.chat_id.as_deref().unwrap_or_default())),
-        Format::Mattermost => Ok(chat::mattermost(&words())),
-        Format::Ntfy => Ok(chat::ntfy(&words(), settings.topic.as_deref().unwrap_or_default())),
-        Format::Ifttt => Ok(chat::ifttt(&words())),
+        chat => render_words(chat, settings, &wording::wording(occurrence.envelope), &occurrence.envelope.version),
+    }
+}
+
+/// The body of a batch: AutoChat JSON's `{"batch": true, "count", "events": […], "source",
+/// "version"}`, one chat message summing the events up, or a custom template whose
+/// `{{#events}}…{{/events}}` part is repeated for each event.
+pub fn render_batch(
+    format: Format,
+    settings: &FormatSettings,
+    envelopes: &[Envelope],
+    version: &str,
+) -> Result<String, String> {
+    let words = wording::batch_wording(envelopes);
+    match format {
+        Format::AutochatJson => {
+            let events: Vec<String> = envelopes.iter().map(Envelope::to_json).collect();
+            Ok(format!(
+                "{{\"batch\":true,\"count\":{},\"events\":[{}],\"source\":\"{}\",\"version\":{}}}",
+                envelopes.len(),
+                events.join(","),
+                crate::rules::event::SOURCE,
+                serde_json::to_string(version).unwrap_or_default()
+            ))
+        }
+        Format::Custom => template::render(settings.template.as_deref().unwrap_or_default(), envelopes, &words, true),
+        chat => render_words(chat, settings, &words, version),
+    }
+}
+
+/// A chat format's body for a wording.
+fn render_words(
+    format: Format,
+    settings: &FormatSettings,
+    words: &wording::Wording,
+    version: &str,
+) -> Result<String, String> {
+    match format {
+        Format::Slack => Ok(chat::slack(words)),
+        Format::Discord => Ok(chat::discord(words, version)),
+        Format::Teams => chat::teams(words),
+        Format::GoogleChat => Ok(chat::google_chat(words)),
+        Format::Telegram => Ok(chat::telegram(words, settings.chat_id.as_deref().unwrap_or_default())),
+        Format::Mattermost => Ok(chat::mattermost(words)),
+        Format::Ntfy => Ok(chat::ntfy(words, settings.topic.as_deref().unwrap_or_default())),
+        Format::Ifttt => Ok(chat::ifttt(words)),
+        Format::AutochatJson | Format::Custom => Err("not a chat format".into()),
     }
 }
 

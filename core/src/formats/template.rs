@@ -6,13 +6,19 @@
 //! value as JSON (a number stays a number, a missing value is `null`). The template is checked
 //! when it is saved: an unknown placeholder or invalid JSON is a field error with its line and
 //! column. The preview in the form runs [`render`], the very code that builds what is sent.
+//!
+//! For batched webhooks, the part between `{{#events}}` and `{{/events}}` is repeated for each
+//! event, the copies separated by commas (so it fits in a JSON array), with the placeholders in it
+//! standing for that event; `{{count}}` is the number of events. A single event fills the part
+//! once.
 
-use super::wording::Wording;
+use super::wording::{wording, Wording};
 use crate::rules::event::Envelope;
 use serde_json::Value;
 
 /// The placeholders a template may use, with what each stands for.
-pub const PLACEHOLDERS: [(&str, &str); 19] = [
+pub const PLACEHOLDERS: [(&str, &str); 20] = [
+    ("count", "the number of events (1, or the batch's size)"),
     ("event", "the event's name, e.g. message_sent"),
     ("timestamp", "when it happened (RFC 3339, UTC)"),
     ("source", "always AutoChat"),
@@ -85,7 +91,20 @@ pub fn check(text: &str) -> Result<(), String> {
         return Err("Write the body as JSON, e.g. {\"text\": \"{{text}}\"}.".into());
     }
     let found = slots(text)?;
-    if let Some(unknown) = found.iter().find(|s| !PLACEHOLDERS.iter().any(|(name, _)| *name == s.name)) {
+    let markers: Vec<&Slot> = found.iter().filter(|s| s.name == "#events" || s.name == "/events").collect();
+    match markers.as_slice() {
+        [] => {}
+        [open, close] if open.name == "#events" && close.name == "/events" && !open.in_string => {}
+        [first, ..] => {
+            return Err(format!(
+                "{{{{#events}}}} … {{{{/events}}}} at {} must appear once, in that order, outside any string.",
+                position(text, first.start)
+            ))
+        }
+    }
+    let is_marker = |s: &Slot| s.name == "#events" || s.name == "/events";
+    if let Some(unknown) = found.iter().find(|s| !is_marker(s) && !PLACEHOLDERS.iter().any(|(name, _)| *name == s.name))
+    {
         let known: Vec<&str> = PLACEHOLDERS.iter().map(|(name, _)| *name).collect();
         return Err(format!(
             "{{{{{}}}}} at {} is not a placeholder AutoChat knows; use one of {}.",
@@ -101,7 +120,9 @@ pub fn check(text: &str) -> Result<(), String> {
     for slot in &found {
         probe.push_str(text.get(last..slot.start).unwrap_or_default());
         let width = slot.end - slot.start;
-        if slot.in_string {
+        if is_marker(slot) {
+            probe.push_str(&" ".repeat(width));
+        } else if slot.in_string {
             probe.push_str(&"x".repeat(width));
         } else {
             probe.push('0');
@@ -117,31 +138,81 @@ pub fn check(text: &str) -> Result<(), String> {
     })
 }
 
-/// The body a template gives for an envelope.
-pub fn render(text: &str, envelope: &Envelope, words: &Wording) -> Result<String, String> {
+/// The body a template gives for `envelopes` (one event, or a batch when `batch`); `words` is
+/// the wording of the event or of the batch.
+pub fn render(text: &str, envelopes: &[Envelope], words: &Wording, batch: bool) -> Result<String, String> {
     check(text)?;
-    let data: Value = serde_json::from_str(envelope.data.get()).unwrap_or(Value::Null);
-    let value_of = |name: &str| -> Value {
+    let Some(last) = envelopes.last() else { return Err("There is no event to send.".into()) };
+    let found = slots(text)?;
+    let open = found.iter().position(|s| s.name == "#events");
+    let close = found.iter().position(|s| s.name == "/events");
+    let mut out = String::with_capacity(text.len() + 256);
+    let outside = Context { envelope: last, words, count: envelopes.len(), batch };
+    match (open, close) {
+        (Some(open), Some(close)) => {
+            let (start, end) = (found[open].end, found[close].start);
+            fill(&mut out, text, 0, found[open].start, &found, &outside);
+            let copies: Vec<String> = envelopes
+                .iter()
+                .map(|envelope| {
+                    let own = wording(envelope);
+                    let mut copy = String::new();
+                    fill(
+                        &mut copy,
+                        text,
+                        start,
+                        end,
+                        &found,
+                        &Context { envelope, words: &own, count: envelopes.len(), batch: false },
+                    );
+                    copy
+                })
+                .collect();
+            out.push_str(&copies.join(","));
+            fill(&mut out, text, found[close].end, text.len(), &found, &outside);
+        }
+        _ => fill(&mut out, text, 0, text.len(), &found, &outside),
+    }
+    Ok(out)
+}
+
+/// What the placeholders of one part of a template stand for.
+struct Context<'a> {
+    envelope: &'a Envelope,
+    words: &'a Wording,
+    count: usize,
+    batch: bool,
+}
+
+impl Context<'_> {
+    fn value_of(&self, name: &str) -> Value {
+        let envelope = self.envelope;
+        let data = || serde_json::from_str::<Value>(envelope.data.get()).unwrap_or(Value::Null);
         match name {
+            "event" if self.batch => Value::String("batch".into()),
             "event" => Value::String(envelope.event.clone()),
+            "count" => Value::from(self.count),
             "timestamp" => Value::String(envelope.timestamp.clone()),
             "source" => Value::String(envelope.source.clone()),
             "version" => Value::String(envelope.version.clone()),
-            "text" => Value::String(words.one_line()),
-            "title" => Value::String(words.title.clone()),
+            "text" => Value::String(self.words.one_line()),
+            "title" => Value::String(self.words.title.clone()),
             "payload" => serde_json::to_value(envelope).unwrap_or(Value::Null),
-            "data" => data.clone(),
+            "data" => data(),
             path => path
                 .strip_prefix("data.")
-                .map(|p| p.split('.').fold(&data, |v, key| &v[key]).clone())
+                .map(|p| p.split('.').fold(&data(), |v, key| &v[key]).clone())
                 .unwrap_or(Value::Null),
         }
-    };
-    let mut out = String::with_capacity(text.len() + 256);
-    let mut last = 0;
-    for slot in slots(text)? {
+    }
+}
+
+/// Writes `text[from..to]` with its placeholders filled from `context`.
+fn fill(out: &mut String, text: &str, from: usize, to: usize, found: &[Slot], context: &Context<'_>) {
+    let mut last = from;
+    for slot in found.iter().filter(|s| s.start >= from && s.end <= to) {
         out.push_str(text.get(last..slot.start).unwrap_or_default());
-        let value = value_of(&slot.name);
+        let value = context.value_of(&slot.name);
         if slot.in_string {
             let plain = match &value {
                 Value::String(s) => s.clone(),
@@ -155,6 +226,5 @@ pub fn render(text: &str, envelope: &Envelope, words: &Wording) -> Result<String
         }
         last = slot.end;
     }
-    out.push_str(text.get(last..).unwrap_or_default());
-    Ok(out)
+    out.push_str(text.get(last..to).unwrap_or_default());
 }

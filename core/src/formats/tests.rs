@@ -249,8 +249,9 @@ fn templates_fill_placeholders_escaped_and_keep_numbers_numbers() {
     let words = wording::wording(&envelope);
     let body = template::render(
         r#"{"content": "{{ event }}: {{data.message}}", "total": {{data.totalMessagesSent}}, "missing": {{data.error}}, "all": {{payload}}}"#,
-        &envelope,
+        std::slice::from_ref(&envelope),
         &words,
+        false,
     )
     .expect("renders");
     let v: Value = serde_json::from_str(&body).expect("valid JSON");
@@ -269,4 +270,46 @@ fn template_mistakes_are_reported_with_their_position() {
     assert!(unclosed.contains("line 1, column 8"), "{unclosed}");
     assert!(template::check("   ").is_err());
     assert!(template::check(r#"{"text": "{{text}}"}"#).is_ok());
+}
+
+#[test]
+fn a_batch_is_one_body_in_every_format() {
+    let envelopes = vec![
+        Envelope::new(
+            &Event::MessageSent { message: "a".into(), messages_sent_today: 1, total_messages_sent: 1 },
+            T0,
+            "4.5.0",
+        ),
+        Envelope::new(
+            &Event::MessageSent { message: "b".into(), messages_sent_today: 2, total_messages_sent: 2 },
+            T0,
+            "4.5.0",
+        ),
+        Envelope::new(&Event::Error { error: "Failed to find send button".into() }, T0, "4.5.0"),
+    ];
+    let settings = FormatSettings { chat_id: Some("1".into()), topic: Some("t".into()), template: None };
+    let json: Value =
+        serde_json::from_str(&render_batch(Format::AutochatJson, &settings, &envelopes, "4.5.0").expect("body"))
+            .expect("JSON");
+    assert_eq!(
+        (json["batch"].clone(), json["count"].clone(), json["source"].clone()),
+        (Value::Bool(true), 3.into(), "AutoChat".into())
+    );
+    assert_eq!(json["events"][1]["data"]["message"], "b");
+    assert_eq!(json["events"][2]["event"], "error");
+    for format in Format::ALL.into_iter().filter(|f| f.is_chat()) {
+        let body = render_batch(format, &settings, &envelopes, "4.5.0").expect("body");
+        accepts(format, &body).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        assert!(body.contains("3 AutoChat events") || format == Format::Ifttt, "{format:?}: {body}");
+        assert!(body.contains("Messages sent"), "{format:?} counts by kind: {body}");
+    }
+    let template = r#"{"n": {{count}}, "items": [{{#events}}{"e": "{{event}}", "m": "{{data.message}}"}{{/events}}]}"#;
+    let settings = FormatSettings { template: Some(template.into()), ..FormatSettings::default() };
+    let custom: Value =
+        serde_json::from_str(&render_batch(Format::Custom, &settings, &envelopes, "4.5.0").expect("body"))
+            .expect("JSON");
+    assert_eq!(custom["n"], 3);
+    assert_eq!(custom["items"][1], serde_json::json!({"e": "message_sent", "m": "b"}));
+    assert_eq!(custom["items"][2]["e"], "error");
+    assert!(template::check(r#"{"a": [{{/events}}{{#events}}]}"#).is_err(), "markers out of order");
 }

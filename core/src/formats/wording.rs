@@ -122,6 +122,45 @@ pub fn wording(envelope: &Envelope) -> Wording {
     Wording { event: envelope.event.clone(), title, text: body, facts, time: envelope.timestamp.clone(), tone }
 }
 
+/// The wording of a batch: "12 AutoChat events", a count per kind, the latest error (or message)
+/// as the text, and the time of the last event.
+pub fn batch_wording(envelopes: &[Envelope]) -> Wording {
+    let words: Vec<Wording> = envelopes.iter().map(wording).collect();
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for w in &words {
+        let label = kind_label(&w.event);
+        match counts.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((label, 1)),
+        }
+    }
+    let error = words.iter().rev().find(|w| w.tone == Tone::Error);
+    let text = error.or_else(|| words.iter().rev().find(|w| w.text.is_some())).and_then(|w| w.text.clone());
+    Wording {
+        event: "batch".into(),
+        title: format!("{} AutoChat event{}", words.len(), if words.len() == 1 { "" } else { "s" }),
+        text,
+        facts: counts.into_iter().map(|(label, n)| (label, n.to_string())).collect(),
+        time: words.last().map(|w| w.time.clone()).unwrap_or_default(),
+        tone: if error.is_some() { Tone::Error } else { words.last().map_or(Tone::Sent, |w| w.tone) },
+    }
+}
+
+/// The plural label of an event kind, for batch summaries.
+fn kind_label(event: &str) -> &'static str {
+    match event {
+        "message_sent" => "Messages sent",
+        "campaign_started" => "Started",
+        "campaign_resumed" => "Resumed",
+        "campaign_paused" => "Paused",
+        "campaign_stopped" => "Stopped",
+        "daily_limit_reached" => "Limit reached",
+        "error" => "Errors",
+        "milestone" => "Milestones",
+        _ => "Other",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

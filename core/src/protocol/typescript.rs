@@ -11,6 +11,7 @@ use super::{Changed, ErrorBody, ErrorCode};
 use crate::campaign::config::{CampaignDraft, Order};
 use crate::campaign::{SitePicks, Status, TabInfo, Target};
 use crate::conditions::{Condition, FieldType, Filter, Operator};
+use crate::delivery::batch::BatchSettings;
 use crate::delivery::history::Outcome;
 use crate::formats::detect::Detected;
 use crate::formats::gallery::Starter;
@@ -45,7 +46,7 @@ fn write_the_typescript_declarations() {
         ListWebhooks, GetWebhook, AddWebhook, UpdateWebhook, DeleteWebhook, SetWebhookEnabled, SetWebhooksEnabled,
         ClearStats, TestWebhook, Emit, ValidateWebhook, GetHistory, DiscardDeliveries, Redeliver, GetStatus,
         GetCampaign, SaveCampaign, StartCampaign, PauseCampaign, ResumeCampaign, StopCampaign, SavePicks,
-        ClearPicks, TabClosed, TabNavigated, PageRef, RevealSecret, RotateSecret, SigningView, SecretView, Filter, Condition, Operator, FieldType, FieldChoice,
+        ClearPicks, TabClosed, TabNavigated, PageRef, RevealSecret, RotateSecret, SigningView, SecretView, Filter, Condition, Operator, FieldType, FieldChoice, BatchSettings, Collecting,
         WebhookView, ListView, Permission, Limits, SavedWebhook, Deleted, GlobalSwitch, TestResult, EmitResult,
         DeliveryRef, Validation, HistoryView, HistoryEntry, Discarded, Redelivered, StatusView, CampaignView,
         CampaignSettings, CampaignLimits, DeliveryState,

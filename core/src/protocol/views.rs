@@ -5,6 +5,7 @@
 use crate::campaign::config::Order;
 use crate::campaign::{SitePicks, Status, Target};
 use crate::conditions::Filter;
+use crate::delivery::batch::BatchSettings;
 use crate::delivery::history::Outcome;
 use crate::formats::Format;
 use crate::rules::event::EventKind;
@@ -78,6 +79,10 @@ views! {
         pub filter_summary: Option<String>,
         /// Events its conditions filtered out.
         pub filtered_count: u64,
+        /// Its batching, when its events are sent together.
+        pub batch: Option<BatchSettings>,
+        /// The batch being collected: how many events, and when it goes at the latest (RFC 3339).
+        pub collecting: Option<Collecting>,
         /// Why AutoChat switched it off, while it stays off.
         pub disabled_reason: Option<String>,
         /// Deliveries in a row that failed for good.
@@ -103,6 +108,14 @@ views! {
         pub previous_until: Option<String>,
         /// GitHub's `X-Hub-Signature-256` is sent too.
         pub github: bool,
+    }
+
+    /// A batch being collected.
+    pub struct Collecting {
+        /// Events collected so far.
+        pub count: usize,
+        /// When it is sent at the latest (RFC 3339).
+        pub closes_at: String,
     }
 
     /// A signing secret, revealed on request.

@@ -2,6 +2,7 @@
 //! types into the form before anything is saved.
 
 use crate::conditions::{self, Filter};
+use crate::delivery::batch::BatchSettings;
 use crate::rules::event::EventKind;
 use crate::rules::headers::check_headers;
 use crate::rules::retry::RetryMode;
@@ -87,6 +88,8 @@ pub struct WebhookDraft {
     /// Conditions an event must meet to be delivered; absent means none for a new webhook,
     /// unchanged for an edit.
     pub filter: Option<Filter>,
+    /// Batching; absent or null means every event is sent on its own.
+    pub batch: Option<BatchSettings>,
 }
 
 /// A draft that passed validation, with warnings that do not block saving.
@@ -112,6 +115,8 @@ pub struct ValidDraft {
     pub signing: SigningChoice,
     /// The conditions asked for, if any were sent.
     pub filter: Option<Filter>,
+    /// Batching, if asked for.
+    pub batch: Option<BatchSettings>,
     /// Things worth telling the user (e.g. plain http); saving goes ahead.
     pub warnings: Vec<FieldMessage>,
 }
@@ -197,6 +202,9 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
     let format = check_format(&draft.format, &draft.template, &draft.chat_id, url.as_ref(), method)
         .map_err(|mistakes| errors.extend(mistakes))
         .ok();
+    if let Some(Err(mistake)) = draft.batch.map(|b| b.check()) {
+        errors.push(mistake);
+    }
     if let Some(filter) = &draft.filter {
         if let Err(mistakes) = conditions::check(filter, &events) {
             errors.extend(mistakes);
@@ -218,6 +226,7 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
             format,
             signing,
             filter: draft.filter.clone(),
+            batch: draft.batch,
             warnings,
         }),
         _ => Err(errors),

@@ -147,4 +147,5 @@ mod durability;
 mod formats;
 mod history;
 mod signing;
+mod triggers;
 mod webhooks;

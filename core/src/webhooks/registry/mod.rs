@@ -2,6 +2,7 @@
 //! delivery outcomes. Pure data and rules; persistence is the engine's job.
 
 use crate::conditions::{Filter, FilterState};
+use crate::delivery::batch::BatchSettings;
 use crate::rules::event::EventKind;
 use crate::rules::retry::{describe_status, RetryMode};
 use crate::rules::url_check::check_url;
@@ -42,6 +43,9 @@ pub struct WebhookMeta {
     pub filter: Filter,
     /// What the filter remembers (last delivery, messages seen, events filtered out).
     pub filter_state: FilterState,
+    /// Batching, when its events are collected and sent together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchSettings>,
 }
 
 impl WebhookMeta {
@@ -98,6 +102,7 @@ impl Registry {
                 body: Some(draft.format.clone()),
                 signing: Some(draft.signing.create(fresh)),
                 filter: draft.filter.clone().unwrap_or_default(),
+                batch: draft.batch,
                 ..WebhookMeta::default()
             },
         );
@@ -132,6 +137,7 @@ impl Registry {
         if let Some(filter) = draft.filter.clone() {
             meta.filter = filter;
         }
+        meta.batch = draft.batch;
         if draft.enabled == Some(true) {
             self.clear_health(id);
         }

@@ -1,0 +1,130 @@
+//! Conditional triggers and batched events through the engine.
+
+use super::*;
+
+#[test]
+fn conditions_filter_events_and_count_what_they_hold_back() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let filter = json!({"conditions": [{"field": "data.totalMessagesSent", "op": "ge", "value": "3"}], "atMostEveryMinutes": null, "everyNthMessage": null});
+    let v = ok(
+        &fake,
+        &e,
+        json!({"type": "addWebhook", "webhook": {"name": "Big", "url": "https://a.com/big", "events": ["message_sent"], "filter": filter}}),
+    );
+    let id = v["webhook"]["id"].as_str().expect("id").to_string();
+    assert_eq!(v["webhook"]["filterSummary"], "only when Total sent ≥ 3");
+    for total in 1..=4 {
+        let r = ok(
+            &fake,
+            &e,
+            json!({"type": "emit", "event": "message_sent", "data": {"message": "m", "messagesSentToday": total, "totalMessagesSent": total}}),
+        );
+        assert_eq!(r["filtered"].as_array().map(Vec::len), Some(usize::from(total < 3)), "total {total}");
+    }
+    fake.run();
+    let totals: Vec<Value> = fake
+        .sent()
+        .iter()
+        .map(|s| {
+            serde_json::from_str::<Value>(s.request.body.as_deref().unwrap_or_default()).expect("json")["data"]
+                ["totalMessagesSent"]
+                .clone()
+        })
+        .collect();
+    assert_eq!(totals, [json!(3), json!(4)]);
+    assert_eq!(webhook(&fake, &e, &id)["filteredCount"], 2);
+    let bad = json!({"conditions": [{"field": "data.error", "op": "matches", "value": "/time(out/"}]});
+    let err = call(&fake, &e, json!({"type": "updateWebhook", "id": id, "webhook": {"name": "Big", "url": "https://a.com/big", "events": ["error"], "filter": bad}}))
+        .expect_err("bad regex");
+    assert_eq!(err.field(), Some("conditions"));
+    assert_eq!(webhook(&fake, &e, &id)["filterSummary"], "only when Total sent ≥ 3", "nothing changed");
+}
+
+fn add_batched(fake: &Fake, e: &Rc<Engine<Fake>>, window: u32, max: u32) -> String {
+    let v = ok(
+        fake,
+        e,
+        json!({"type": "addWebhook", "webhook": {"name": "Batched", "url": "https://a.com/batch", "events": ["error"], "batch": {"windowSeconds": window, "maxEvents": max}}}),
+    );
+    v["webhook"]["id"].as_str().expect("id").to_string()
+}
+
+#[test]
+fn a_batch_goes_as_one_request_when_its_window_ends_or_it_is_full() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add_batched(&fake, &e, 60, 3);
+    emit_error(&fake, &e, "one");
+    emit_error(&fake, &e, "two");
+    assert!(fake.sent().is_empty(), "collected, not sent");
+    assert_eq!(webhook(&fake, &e, &id)["collecting"]["count"], 2);
+    assert_eq!(fake.alarm(), Some(Millis(T0 + 60_000)), "the window's end is a wake-up");
+    fake.advance(60_000);
+    e.wake();
+    fake.run();
+    let body: Value = serde_json::from_str(fake.sent()[0].request.body.as_deref().unwrap_or_default()).expect("JSON");
+    assert_eq!((body["batch"].clone(), body["count"].clone()), (json!(true), json!(2)));
+    assert_eq!(body["events"][1]["data"]["error"], "two");
+    for n in 0..3 {
+        emit_error(&fake, &e, &format!("full {n}"));
+    }
+    fake.run();
+    assert_eq!(fake.sent().len(), 2, "a full batch goes at once");
+    assert_eq!(webhook(&fake, &e, &id)["collecting"], Value::Null);
+}
+
+#[test]
+fn a_batch_being_collected_survives_a_worker_stop_and_is_sent_once() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    add_batched(&fake, &e, 30, 10);
+    emit_error(&fake, &e, "before the stop");
+    fake.stop_worker();
+    drop(e);
+    let e = start(&fake);
+    emit_error(&fake, &e, "after the stop");
+    fake.advance(30_000);
+    e.wake();
+    fake.run();
+    fake.advance(OUTCOME_WRITE_MS); // the delivery's outcome is stored
+    fake.run();
+    fake.stop_worker();
+    drop(e);
+    let e = start(&fake);
+    fake.advance(60_000);
+    e.wake();
+    fake.run();
+    let bodies: Vec<Value> = fake
+        .sent()
+        .iter()
+        .map(|s| serde_json::from_str(s.request.body.as_deref().unwrap_or_default()).expect("JSON"))
+        .collect();
+    assert_eq!(bodies.len(), 1, "sent once");
+    let errors: Vec<&Value> =
+        bodies[0]["events"].as_array().expect("events").iter().map(|e| &e["data"]["error"]).collect();
+    assert_eq!(errors, ["before the stop", "after the stop"]);
+}
+
+#[test]
+fn a_batch_already_turned_into_a_delivery_is_not_sent_again() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add_batched(&fake, &e, 30, 10);
+    drop(e);
+    fake.stop_worker();
+    // The worker stopped between writing the batch's delivery and removing the batch.
+    let delivery = format!(
+        r#"{{"id":"msg_000000000000000000000001","webhookId":"{id}","event":"batch","body":"{{}}","createdAt":{T0},"attempts":0,"nextAttemptAt":{T0},"lastError":null,"seq":0}}"#
+    );
+    fake.put("autochat.delivery.msg_000000000000000000000001", &delivery);
+    let batch =
+        format!(r#"{{"id":"msg_000000000000000000000001","webhookId":"{id}","closesAt":{T0},"envelopes":["{{}}"]}}"#);
+    fake.put(&format!("autochat.batch.{id}"), &batch);
+    let e = start(&fake);
+    fake.run();
+    e.wake();
+    fake.run();
+    assert_eq!(fake.sent().len(), 1, "the delivery, once");
+    assert_eq!(fake.stored(&format!("autochat.batch.{id}")), None, "the stale batch is gone");
+}
