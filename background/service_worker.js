@@ -4,6 +4,22 @@
 // starts the core once, hands it every message, alarm and start-up, and passes its `changed`
 // notices on to the open pages.
 import init, { AutoChatCore } from '../pkg/autochat.js';
+// The same module twice more, under other URLs, so each copy has its own wasm instance: a trap in
+// the core (a Rust panic aborts) leaves an instance unusable, and a wasm-bindgen module cannot be
+// instantiated twice. After a trap the worker carries on with a fresh copy, loaded from storage.
+// @ts-expect-error -- the same declarations, under another URL
+import init2, { AutoChatCore as AutoChatCore2 } from '../pkg/autochat.js?copy=2';
+// @ts-expect-error -- the same declarations, under another URL
+import init3, { AutoChatCore as AutoChatCore3 } from '../pkg/autochat.js?copy=3';
+
+/** @type {Array<[typeof init, typeof AutoChatCore]>} */
+const COPIES = [
+  [init, AutoChatCore],
+  [init2, AutoChatCore2],
+  [init3, AutoChatCore3],
+];
+/** Which copy runs the core now. */
+let copy = 0;
 
 /** @typedef {import('../types/protocol').Changed} Changed */
 
@@ -30,8 +46,9 @@ function broadcast(/** @type {string} */ changed) {
 
 /** Starts the core once per worker life; every listener awaits this same promise. */
 function ready() {
-  core ??= init({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') })
-    .then(() => AutoChatCore.start(broadcast))
+  const [start, Core] = COPIES[copy];
+  core ??= start({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') })
+    .then(() => Core.start(broadcast))
     .catch((error) => {
       core = null; // let the next event try again rather than keep a dead promise
       throw error;
@@ -39,19 +56,45 @@ function ready() {
   return core;
 }
 
+/**
+ * After a trap in the core, the next event starts a fresh copy from what is stored, instead of
+ * the worker staying wedged; the request that met the trap is answered `internal`. (Once the
+ * spare copies are used up, the worker's next start brings fresh ones.)
+ * @param {unknown} error
+ */
+function recoverFrom(error) {
+  if (!(error instanceof WebAssembly.RuntimeError)) return false;
+  console.error('AutoChat: the core stopped on an internal error; starting it afresh.', error);
+  if (copy + 1 < COPIES.length) {
+    copy += 1;
+    core = null;
+  }
+  return true;
+}
+
 // For DevTools and the benchmark: `(await autochat.ready()).handle(JSON.stringify({type: 'getStatus'}), '')`
 // sends a protocol command from the worker's own console.
-/** @type {any} */ (globalThis).autochat = { ready };
+/** @type {any} */ (globalThis).autochat = {
+  ready,
+  /** The test build's way to cause a trap (its core has `trap`); shows the recovery. */
+  trap: () =>
+    ready()
+      .then((c) => /** @type {any} */ (c).trap())
+      .catch((error) => recoverFrom(error)),
+};
 
 /** @param {unknown} error */
 function failure(error) {
   const message = error instanceof Error ? error.message : String(error);
+  if (recoverFrom(error)) {
+    return { error: { code: 'internal', message: 'AutoChat ran into an internal error and restarted its core; try again.' } };
+  }
   return { error: { code: 'internal', message: `AutoChat's core could not start: ${message}` } };
 }
 
 // Content scripts must not read AutoChat's storage (webhook headers, signing secrets): only the
-// worker and AutoChat's own pages may. Firefox has no such switch; its content scripts cannot read
-// extension storage unless the extension hands it to them.
+// worker and AutoChat's own pages may. Where the browser lacks this switch (Firefox), AutoChat's
+// page script still runs only in the campaign's tab, injected when it is needed.
 chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch((error) => console.error('AutoChat:', error));
 
 // Who asks matters: the core obeys AutoChat's own pages, and from a web page takes only the
@@ -73,10 +116,9 @@ chrome.runtime.onConnect.addListener((port) => {
 });
 
 chrome.alarms.onAlarm.addListener((alarm) => {
-  ready().then(
-    (c) => c.onAlarm(alarm.name),
-    (error) => console.error('AutoChat:', error),
-  );
+  ready()
+    .then((c) => c.onAlarm(alarm.name))
+    .catch((error) => recoverFrom(error) || console.error('AutoChat:', error));
 });
 
 // Alarms may not survive a browser restart: starting the core re-arms them and resumes the outbox
@@ -88,10 +130,9 @@ chrome.runtime.onStartup.addListener(() => {
 // Deliveries wait while the browser is offline; this brings them back as soon as it is online
 // (where the browser fires the event in workers; the core also looks again every few seconds).
 self.addEventListener('online', () => {
-  ready().then(
-    (c) => c.onOnline(),
-    (error) => console.error('AutoChat:', error),
-  );
+  ready()
+    .then((c) => c.onOnline())
+    .catch((error) => recoverFrom(error) || console.error('AutoChat:', error));
 });
 chrome.runtime.onInstalled.addListener(() => {
   ready().catch((error) => console.error('AutoChat:', error));
@@ -101,10 +142,9 @@ chrome.runtime.onInstalled.addListener(() => {
 // matters. A tab that loads a page the extension may not see reports no URL: that is a new site.
 /** @param {import('../types/protocol').Command} command */
 function forward(command) {
-  ready().then(
-    (c) => c.handle(JSON.stringify(command), ''),
-    (error) => console.error('AutoChat:', error),
-  );
+  ready()
+    .then((c) => c.handle(JSON.stringify(command), ''))
+    .catch((error) => recoverFrom(error) || console.error('AutoChat:', error));
 }
 chrome.tabs.onRemoved.addListener((tabId) => forward({ type: 'tabClosed', tabId }));
 chrome.tabs.onUpdated.addListener((tabId, change, tab) => {

@@ -51,7 +51,11 @@ export function createSigningFields(id) {
     element: fieldset,
     errors: { secret: error, sign: error },
     inputs: { secret: secretInput, sign: signBox },
-    read: () => ({ sign: signBox.checked, githubSignature: githubBox.checked, secret: secretInput.value }),
+    /** Nothing about signing is sent for a format that cannot be signed. */
+    read: () =>
+      fieldset.hidden
+        ? { sign: null, githubSignature: null, secret: '' }
+        : { sign: signBox.checked, githubSignature: githubBox.checked, secret: secretInput.value },
     /** Chat services are never signed: the fields go away for them. @param {boolean} available */
     available(available) {
       fieldset.hidden = !available;

@@ -53,7 +53,7 @@ test('Settings → Manage Webhooks opens the manager; with no webhooks it explai
   await dialog().waitFor();
   assert.match(await dialog().textContent(), /No webhooks yet/);
   assert.equal(await dialog().getByLabel('Method').inputValue(), 'POST');
-  assert.equal(await dialog().getByRole('checkbox').count(), 8);
+  assert.equal(await dialog().getByRole('group', { name: 'Events' }).getByRole('checkbox').count(), 8);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'popup-name', 'focus moves into the modal');
 });
 

@@ -74,6 +74,15 @@ impl AutoChatCore {
         self.engine.wake();
     }
 
+    /// The end-to-end test build's way to stop the core on a panic, as a bug would.
+    #[cfg(feature = "e2e")]
+    pub fn trap(&self) {
+        #[allow(clippy::panic)] // the point: a deliberate trap for the recovery test
+        {
+            panic!("a deliberate trap for the end-to-end test");
+        }
+    }
+
     /// Called for every `chrome.alarms` alarm; acts on its own.
     #[wasm_bindgen(js_name = onAlarm)]
     pub fn on_alarm(&self, name: &str) {

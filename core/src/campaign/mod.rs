@@ -230,7 +230,7 @@ impl Campaign {
             }
         };
         self.last_index = Some(index);
-        Some((index, self.config.messages[index].clone()))
+        Some((index, self.config.messages.get(index)?.clone()))
     }
 
     /// A message was confirmed sent: counts it, reports it, celebrates milestones, stops at the

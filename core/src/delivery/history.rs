@@ -83,7 +83,7 @@ pub fn snippet(text: &str) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text[..end].to_string()
+    text.get(..end).unwrap_or_default().to_string()
 }
 
 #[cfg(test)]

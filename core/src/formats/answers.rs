@@ -43,34 +43,39 @@ pub fn read(format: Format, status: u16, body: &str) -> Answer {
             answer.detail = (!code.is_empty() && code.len() <= 100).then(|| code.to_string());
         }
         Format::Discord if !ok => {
-            let code = json["code"].as_u64();
+            let code = json.get("code").and_then(Value::as_u64);
             answer.gone = match (status, code) {
                 (404, Some(10015)) => Some("Discord says this webhook is unknown (10015): it was deleted. Create a new webhook in the channel's Integrations settings, paste its URL here, then switch the webhook back on.".into()),
                 (401, Some(50027)) => Some("Discord says the webhook's token is invalid (50027). Copy the webhook URL again from the channel's Integrations settings, paste it here, then switch the webhook back on.".into()),
                 _ => None,
             };
-            answer.retry_after = seconds(&json["retry_after"]);
-            answer.detail = json["message"].as_str().map(|m| match code {
+            answer.retry_after = json.get("retry_after").and_then(seconds);
+            answer.detail = json.get("message").and_then(Value::as_str).map(|m| match code {
                 Some(code) => format!("{m} ({code})"),
                 None => m.to_string(),
             });
         }
         Format::Telegram if !ok => {
-            answer.retry_after = seconds(&json["parameters"]["retry_after"]);
-            answer.detail = json["description"].as_str().map(str::to_string);
+            answer.retry_after = json.pointer("/parameters/retry_after").and_then(seconds);
+            answer.detail = json.get("description").and_then(Value::as_str).map(str::to_string);
         }
-        Format::GoogleChat if !ok => answer.detail = json["error"]["message"].as_str().map(str::to_string),
+        Format::GoogleChat if !ok => answer.detail = text_at(&json, "/error/message"),
         Format::Mattermost if !ok => {
-            answer.detail = json["message"].as_str().or_else(|| json["id"].as_str()).map(str::to_string);
+            answer.detail = text_at(&json, "/message").or_else(|| text_at(&json, "/id"));
         }
-        Format::Ntfy if !ok => answer.detail = json["error"].as_str().map(str::to_string),
-        Format::Ifttt if !ok => answer.detail = json["errors"][0]["message"].as_str().map(str::to_string),
+        Format::Ntfy if !ok => answer.detail = text_at(&json, "/error"),
+        Format::Ifttt if !ok => answer.detail = text_at(&json, "/errors/0/message"),
         Format::Teams if status == 202 => answer.note = Some(TEAMS_ACCEPTED.into()),
-        Format::Teams if !ok => answer.detail = json["error"]["message"].as_str().map(str::to_string),
+        Format::Teams if !ok => answer.detail = text_at(&json, "/error/message"),
         _ => {}
     }
     answer.detail = answer.detail.map(|d| format!("{} says: {}", format.label(), truncate(&d, 300)));
     answer
+}
+
+/// The text at a JSON pointer, if it is text.
+fn text_at(json: &Value, pointer: &str) -> Option<String> {
+    json.pointer(pointer).and_then(Value::as_str).map(str::to_string)
 }
 
 /// A `retry_after` in seconds (Discord sends fractions), as a duration.

@@ -125,12 +125,13 @@ pub fn discord(words: &Wording, version: &str) -> String {
         "timestamp": words.time,
         "footer": {"text": format!("AutoChat {version}")},
     });
-    if let Some(text) = user_text(words) {
-        embed["description"] = Value::String(text);
+    if let (Some(text), Some(map)) = (user_text(words), embed.as_object_mut()) {
+        map.insert("description".into(), Value::String(text));
     }
-    if !words.facts.is_empty() {
-        embed["fields"] =
+    if let (false, Some(map)) = (words.facts.is_empty(), embed.as_object_mut()) {
+        let fields: Vec<Value> =
             words.facts.iter().map(|(k, v)| json!({"name": k, "value": truncate(v, 1_024), "inline": true})).collect();
+        map.insert("fields".into(), Value::Array(fields));
     }
     json!({"username": "AutoChat", "allowed_mentions": {"parse": []}, "embeds": [embed]}).to_string()
 }

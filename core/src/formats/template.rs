@@ -150,8 +150,11 @@ pub fn render(text: &str, envelopes: &[Envelope], words: &Wording, batch: bool) 
     let outside = Context { envelope: last, words, count: envelopes.len(), batch };
     match (open, close) {
         (Some(open), Some(close)) => {
-            let (start, end) = (found[open].end, found[close].start);
-            fill(&mut out, text, 0, found[open].start, &found, &outside);
+            let (Some(open), Some(close)) = (found.get(open), found.get(close)) else {
+                return Err("A template part is missing.".into());
+            };
+            let (start, end) = (open.end, close.start);
+            fill(&mut out, text, 0, open.start, &found, &outside);
             let copies: Vec<String> = envelopes
                 .iter()
                 .map(|envelope| {
@@ -169,7 +172,7 @@ pub fn render(text: &str, envelopes: &[Envelope], words: &Wording, batch: bool) 
                 })
                 .collect();
             out.push_str(&copies.join(","));
-            fill(&mut out, text, found[close].end, text.len(), &found, &outside);
+            fill(&mut out, text, close.end, text.len(), &found, &outside);
         }
         _ => fill(&mut out, text, 0, text.len(), &found, &outside),
     }

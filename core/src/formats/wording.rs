@@ -93,8 +93,12 @@ pub fn wording(envelope: &Envelope) -> Wording {
         "message_sent" => ("Message sent".to_string(), text("message"), counts(&data), Tone::Sent),
         "campaign_started" => ("Campaign started".to_string(), None, Vec::new(), Tone::Started),
         "campaign_resumed" => ("Campaign resumed".to_string(), None, Vec::new(), Tone::Started),
-        "campaign_paused" => ("Campaign paused".to_string(), None, counts(&data["stats"]), Tone::Halted),
-        "campaign_stopped" => ("Campaign stopped".to_string(), None, counts(&data["stats"]), Tone::Halted),
+        "campaign_paused" => {
+            ("Campaign paused".to_string(), None, counts(data.get("stats").unwrap_or(&Value::Null)), Tone::Halted)
+        }
+        "campaign_stopped" => {
+            ("Campaign stopped".to_string(), None, counts(data.get("stats").unwrap_or(&Value::Null)), Tone::Halted)
+        }
         "daily_limit_reached" => (
             "Daily limit reached".to_string(),
             None,

@@ -35,7 +35,8 @@ const FORBIDDEN_BY_BROWSER: [&str; 21] = [
 ];
 
 /// Headers the dispatcher writes on every request; a custom value would break de-duplication.
-pub const OWNED_BY_AUTOCHAT: [&str; 3] = ["webhook-id", "webhook-timestamp", "webhook-signature"];
+pub const OWNED_BY_AUTOCHAT: [&str; 4] =
+    ["webhook-id", "webhook-timestamp", "webhook-signature", "x-hub-signature-256"];
 
 /// Reads the Custom Headers box of the form: empty means no headers, anything else must be JSON.
 pub fn parse_headers_text(text: &str) -> Result<serde_json::Value, String> {
@@ -67,6 +68,12 @@ pub fn check_headers(value: &serde_json::Value) -> Result<BTreeMap<String, Strin
         if value.chars().any(|c| matches!(c, '\r' | '\n' | '\0')) {
             return Err(format!("The value of \"{name}\" must be on one line (no line breaks)."));
         }
+        // A header is a byte string: fetch refuses a value with characters beyond Latin-1.
+        if let Some(c) = value.chars().find(|c| u32::from(*c) > 0xFF || (c.is_control() && *c != '\t')) {
+            return Err(format!(
+                "The value of \"{name}\" contains \u{201c}{c}\u{201d}, which an HTTP header cannot carry; use plain letters, digits and punctuation."
+            ));
+        }
         if value.len() > MAX_VALUE_LEN {
             return Err(format!("The value of \"{name}\" is too long; the limit is {MAX_VALUE_LEN} characters."));
         }
@@ -85,7 +92,7 @@ fn check_name(name: &str) -> Result<(), String> {
     if name.len() > MAX_NAME_LEN {
         return Err(format!(
             "The header name \"{}…\" is too long; the limit is {MAX_NAME_LEN} characters.",
-            &name[..20.min(name.len())]
+            name.chars().take(20).collect::<String>()
         ));
     }
     if !name.bytes().all(is_token_char) {
@@ -112,6 +119,20 @@ fn is_token_char(b: u8) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_long_non_ascii_name_is_refused_not_a_panic() {
+        let name = format!("{}é{}", "a".repeat(19), "b".repeat(100));
+        assert!(check_headers(&json!({ name: "v" })).is_err_and(|m| m.contains("too long")));
+    }
+
+    #[test]
+    fn values_an_http_header_cannot_carry_are_refused_with_the_reason() {
+        let err = check_headers(&json!({"X-Note": "Bearer …"})).expect_err("an ellipsis is not Latin-1");
+        assert!(err.contains("\u{201c}…\u{201d}"), "{err}");
+        assert!(check_headers(&json!({"X-Note": "café"})).is_ok(), "Latin-1 is fine");
+        assert!(check_headers(&json!({"X-Note": "a\u{7}b"})).is_err());
+    }
 
     #[test]
     fn accepts_the_guides_examples() {

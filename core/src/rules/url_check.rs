@@ -53,7 +53,7 @@ pub fn is_local_host(host: &str) -> bool {
 
 fn is_loopback_v4(host: &str) -> bool {
     let parts: Vec<&str> = host.split('.').collect();
-    parts.len() == 4 && parts[0] == "127" && parts.iter().all(|p| p.parse::<u8>().is_ok())
+    parts.len() == 4 && parts.first() == Some(&"127") && parts.iter().all(|p| p.parse::<u8>().is_ok())
 }
 
 /// Checks `input` and explains the first problem in words a user can act on.
@@ -158,7 +158,7 @@ fn split_scheme(url: &str) -> Result<(Scheme, &str), String> {
     let Some(colon) = url.find(':') else {
         return Err(full_url_hint.into());
     };
-    let scheme = &url[..colon];
+    let scheme = url.get(..colon).unwrap_or_default();
     let is_scheme_like = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     if !is_scheme_like {
@@ -168,7 +168,7 @@ fn split_scheme(url: &str) -> Result<(Scheme, &str), String> {
         "http" => Scheme::Http,
         "https" => Scheme::Https,
         other
-            if url[colon..].starts_with("://")
+            if url.get(colon..).is_some_and(|rest| rest.starts_with("://"))
                 || matches!(
                     other,
                     "javascript" | "data" | "file" | "blob" | "mailto" | "about" | "chrome" | "chrome-extension"
@@ -179,22 +179,27 @@ fn split_scheme(url: &str) -> Result<(Scheme, &str), String> {
         // `localhost:8080/hook` reads as scheme "localhost"; the user most likely left out the scheme.
         _ => return Err(full_url_hint.into()),
     };
-    url[colon + 1..].strip_prefix("//").map(|rest| (parsed, rest)).ok_or_else(|| full_url_hint.into())
+    url.get(colon + 1..)
+        .and_then(|rest| rest.strip_prefix("//"))
+        .map(|rest| (parsed, rest))
+        .ok_or_else(|| full_url_hint.into())
 }
 
 fn split_port(authority: &str) -> Result<(&str, Option<u16>), String> {
     // An IPv6 literal has colons of its own; its port follows the closing bracket.
     let port_colon = if authority.starts_with('[') {
-        authority.find(']').and_then(|close| authority[close..].find(':').map(|c| close + c))
+        authority.find(']').and_then(|close| authority.get(close..)?.find(':').map(|c| close + c))
     } else {
         authority.rfind(':')
     };
     let Some(colon) = port_colon else {
         return Ok((authority, None));
     };
-    let digits = &authority[colon + 1..];
+    let digits = authority.get(colon + 1..).unwrap_or_default();
     match digits.parse::<u16>() {
-        Ok(port) if port > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => Ok((&authority[..colon], Some(port))),
+        Ok(port) if port > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok((authority.get(..colon).unwrap_or_default(), Some(port)))
+        }
         _ => Err(format!("The port \"{digits}\" is not valid; use a number from 1 to 65535.")),
     }
 }

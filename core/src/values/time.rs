@@ -40,13 +40,20 @@ impl Millis {
     /// fraction length). Used to read timestamps back from storage and tests.
     pub fn parse_rfc3339(s: &str) -> Option<Millis> {
         let b = s.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        let at = |i: usize| b.get(i).copied();
+        if b.len() < 20
+            || at(4) != Some(b'-')
+            || at(7) != Some(b'-')
+            || at(10) != Some(b'T')
+            || at(13) != Some(b':')
+            || at(16) != Some(b':')
+        {
             return None;
         }
         let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u64>().ok();
         let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
         let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        let rest = &s[19..];
+        let rest = s.get(19..)?;
         let (frac, tail) = match rest.strip_prefix('.') {
             Some(f) => {
                 let digits = f.bytes().take_while(u8::is_ascii_digit).count();
@@ -54,10 +61,10 @@ impl Millis {
                     return None;
                 }
                 let mut ms = 0u64;
-                for (i, c) in f[..digits].bytes().take(3).enumerate() {
-                    ms += u64::from(c - b'0') * [100, 10, 1][i];
+                for (c, scale) in f.bytes().take(digits.min(3)).zip([100, 10, 1]) {
+                    ms += u64::from(c - b'0') * scale;
                 }
-                (ms, &f[digits..])
+                (ms, f.get(digits..)?)
             }
             None => (0, rest),
         };

@@ -120,7 +120,7 @@ impl Registry {
             failure_count: 0,
         });
         let last = self.webhooks.len() - 1;
-        Ok(&self.webhooks[last])
+        self.webhooks.get(last).ok_or_else(|| Error::Internal("the webhook just added is missing".into()))
     }
 
     /// Replaces a webhook's settings; its id, creation time and statistics stay.
