@@ -140,6 +140,20 @@ impl Outbox {
         removed
     }
 
+    /// A webhook's waiting deliveries, oldest first (a copy, to put back with [`Outbox::set_queue`]).
+    pub fn queue_of(&self, webhook: &WebhookId) -> Vec<Delivery> {
+        self.queues.get(webhook).map(|q| q.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Replaces a webhook's waiting deliveries (undoing a change that could not be stored).
+    pub fn set_queue(&mut self, webhook: &WebhookId, deliveries: Vec<Delivery>) {
+        let old = self.queues.remove(webhook).map_or(0, |q| q.len());
+        self.len = self.len - old + deliveries.len();
+        if !deliveries.is_empty() {
+            self.queues.insert(webhook.clone(), deliveries.into());
+        }
+    }
+
     /// Removes every delivery to `webhook` and returns them.
     pub fn remove_for_webhook(&mut self, webhook: &WebhookId) -> Vec<Delivery> {
         let gone: Vec<Delivery> = self.queues.remove(webhook).map(Vec::from).unwrap_or_default();

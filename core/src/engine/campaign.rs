@@ -1,6 +1,6 @@
 //! The campaign inside the engine: its commands, the send loop, and the events it emits.
 
-use super::state::When;
+use super::state::{Part, When};
 use super::Engine;
 use crate::campaign::config::{validate_campaign, CampaignDraft};
 use crate::campaign::{Campaign, Moment, Refusal, SitePicks, Status, Target};
@@ -26,12 +26,37 @@ impl<P: Ports> Engine<P> {
         Moment::new(now, self.ports.utc_offset_minutes(now))
     }
 
-    /// Emits events one after another, in order.
+    /// Emits events one after another, in order; every one is queued even if one cannot be, and
+    /// the first failure is reported.
     pub(super) async fn emit_all(self: &Rc<Self>, events: Vec<Event>) -> Result<(), Error> {
+        let mut first_failure = Ok(());
         for event in &events {
-            self.emit(event).await?;
+            if let Err(e) = self.emit(event).await {
+                first_failure = first_failure.and(Err(e));
+            }
         }
-        Ok(())
+        first_failure
+    }
+
+    /// Stop always stops: at once in memory, and on disk as soon as storage allows (a failed
+    /// write is retried); the reply says when it could not be stored yet.
+    pub(super) async fn stop_campaign(self: &Rc<Self>) -> Result<CampaignView, Error> {
+        let m = self.moment();
+        let events = {
+            let mut s = self.state.borrow_mut();
+            let mut scratch = s.campaign().clone();
+            let events = scratch.stop("Stopped by you.", m).map_err(|r| Error::Refused(r.0))?;
+            *s.campaign_mut(When::Now) = scratch;
+            events
+        };
+        let stored = self.flush().await;
+        let _ = self.emit_all(events).await;
+        self.kick();
+        let mut view = self.campaign_view(None);
+        if let Err(e) = stored {
+            view.reason = Some(format!("Stopped by you. {e}; AutoChat keeps trying to save it."));
+        }
+        Ok(view)
     }
 
     /// Applies a transition of the campaign, stores it, and emits what it caused.
@@ -40,19 +65,16 @@ impl<P: Ports> Engine<P> {
         change: impl FnOnce(&mut Campaign, Moment) -> Result<Vec<Event>, Refusal>,
     ) -> Result<CampaignView, Error> {
         let m = self.moment();
-        let events = {
-            let mut s = self.state.borrow_mut();
-            // Every transition that changes the campaign causes an event; no event, no change
-            // (most tab updates concern other tabs), so only then is it marked for storage.
-            let mut scratch = s.campaign().clone();
-            let events = change(&mut scratch, m).map_err(|r| Error::Refused(r.0))?;
-            if !events.is_empty() {
-                *s.campaign_mut(When::Now) = scratch;
-            }
-            events
-        };
+        // Every transition that changes the campaign causes an event; no event, no change (most
+        // tab updates concern other tabs), so only then is it stored.
+        let mut scratch = self.state.borrow().campaign().clone();
+        let events = change(&mut scratch, m).map_err(|r| Error::Refused(r.0))?;
         if !events.is_empty() {
-            self.flush().await?;
+            self.commit(&[Part::Campaign], |s| {
+                *s.campaign_mut(When::Now) = scratch;
+                Ok(())
+            })
+            .await?;
             self.emit_all(events).await?;
             self.kick();
         }
@@ -62,8 +84,11 @@ impl<P: Ports> Engine<P> {
     /// Saves the campaign's settings (allowed while it runs: the next message uses them).
     pub(super) async fn save_campaign(self: &Rc<Self>, draft: &CampaignDraft) -> Result<CampaignView, Error> {
         let config = validate_campaign(draft, &self.policies.campaign).map_err(Error::Invalid)?;
-        self.state.borrow_mut().campaign_mut(When::Now).config = config;
-        self.flush().await?;
+        self.commit(&[Part::Campaign], |s| {
+            s.campaign_mut(When::Now).config = config;
+            Ok(())
+        })
+        .await?;
         self.kick();
         Ok(self.campaign_view(None))
     }
@@ -78,8 +103,7 @@ impl<P: Ports> Engine<P> {
 
     /// Remembers the elements a user picked on a site.
     pub(super) async fn save_picks(self: &Rc<Self>, origin: String, picks: SitePicks) -> Result<CampaignView, Error> {
-        {
-            let mut s = self.state.borrow_mut();
+        self.commit(&[Part::Campaign], |s| {
             let entry = s.campaign_mut(When::Now).sites.entry(origin).or_default();
             if picks.input.is_some() {
                 entry.input = picks.input;
@@ -87,15 +111,19 @@ impl<P: Ports> Engine<P> {
             if picks.button.is_some() {
                 entry.button = picks.button;
             }
-        }
-        self.flush().await?;
+            Ok(())
+        })
+        .await?;
         Ok(self.campaign_view(None))
     }
 
     /// Forgets what was picked on a site, so detection is used again.
     pub(super) async fn clear_picks(self: &Rc<Self>, origin: &str) -> Result<CampaignView, Error> {
-        self.state.borrow_mut().campaign_mut(When::Now).sites.remove(origin);
-        self.flush().await?;
+        self.commit(&[Part::Campaign], |s| {
+            s.campaign_mut(When::Now).sites.remove(origin);
+            Ok(())
+        })
+        .await?;
         Ok(self.campaign_view(None))
     }
 
@@ -120,7 +148,19 @@ impl<P: Ports> Engine<P> {
             self.state.borrow_mut().sending = false;
             return;
         };
-        let _ = self.flush().await;
+        if let Err(e) = self.flush().await {
+            // Never type a message whose campaign state is not stored: the count and the limit
+            // could not be kept. Pause, and say why.
+            let m = self.moment();
+            let events = {
+                let mut s = self.state.borrow_mut();
+                s.sending = false;
+                s.campaign_mut(When::Now).failed(&format!("AutoChat could not save the campaign's progress ({e}), so it paused rather than send without counting."), m)
+            };
+            let _ = self.emit_all(events).await;
+            self.kick();
+            return;
+        }
         let result = self.ports.send_in_tab(tab_id, &text, &picks).await;
         let m = self.moment();
         let random = self.ports.unit();

@@ -1,7 +1,7 @@
 //! One method per command. [`Engine::handle`] routes a command to its method and encodes the
 //! typed reply; the compiler checks each reply against the command's declared type.
 
-use super::state::When;
+use super::state::{Part, When};
 use super::Engine;
 use crate::campaign::{SitePicks, Target};
 use crate::ports::Ports;
@@ -69,9 +69,7 @@ impl<P: Ports> Engine<P> {
             ),
             Command::PauseCampaign(_) => reply::<PauseCampaign>(self.transition(|c, m| c.pause(None, m)).await),
             Command::ResumeCampaign(_) => reply::<ResumeCampaign>(self.transition(|c, m| c.resume(m)).await),
-            Command::StopCampaign(_) => {
-                reply::<StopCampaign>(self.transition(|c, m| c.stop("Stopped by you.", m)).await)
-            }
+            Command::StopCampaign(_) => reply::<StopCampaign>(self.stop_campaign().await),
             Command::SavePicks(c) => {
                 reply::<SavePicks>(self.save_picks(c.origin, SitePicks { input: c.input, button: c.button }).await)
             }
@@ -92,12 +90,13 @@ impl<P: Ports> Engine<P> {
         let warnings = valid.warnings.clone();
         let id = WebhookId::from_random(self.random_bytes());
         let now = self.ports.now();
-        {
-            let mut s = self.state.borrow_mut();
-            s.registry_mut(When::Now).add(valid, id.clone(), now, Secret::generate(self.random_bytes()))?;
+        let secret = Secret::generate(self.random_bytes());
+        self.commit(&[Part::Registry, Part::History(&id)], |s| {
+            s.registry_mut(When::Now).add(valid, id.clone(), now, secret)?;
             s.history_mut(&id, When::Now);
-        }
-        self.flush().await?;
+            Ok(())
+        })
+        .await?;
         Ok(SavedWebhook { webhook: self.webhook_view(&id)?, warnings })
     }
 
@@ -106,36 +105,37 @@ impl<P: Ports> Engine<P> {
         let warnings = valid.warnings.clone();
         self.state.borrow().registry().get(id)?;
         let now = self.ports.now();
-        self.state.borrow_mut().registry_mut(When::Now).update(id, valid, now)?;
-        self.flush().await?;
+        self.commit(&[Part::Registry], |s| s.registry_mut(When::Now).update(id, valid, now).map(drop)).await?;
         self.kick();
         Ok(SavedWebhook { webhook: self.webhook_view(id)?, warnings })
     }
 
     async fn delete_webhook(self: &Rc<Self>, id: &WebhookId) -> Result<Deleted, Error> {
         self.state.borrow().registry().get(id)?;
-        let dropped = {
-            let mut s = self.state.borrow_mut();
-            s.registry_mut(When::Now).delete(id)?;
-            s.remove_history(id);
-            s.remove_deliveries_of(id).len()
-        };
-        self.flush().await?;
+        let dropped = self
+            .commit(&[Part::Registry, Part::History(id), Part::Queue(id)], |s| {
+                s.registry_mut(When::Now).delete(id)?;
+                s.remove_history(id);
+                Ok(s.remove_deliveries_of(id).len())
+            })
+            .await?;
         self.kick();
         Ok(Deleted { deleted: id.clone(), dropped_deliveries: dropped })
     }
 
     async fn set_webhook_enabled(self: &Rc<Self>, id: &WebhookId, enabled: bool) -> Result<WebhookView, Error> {
         self.state.borrow().registry().get(id)?;
-        self.state.borrow_mut().registry_mut(When::Now).set_enabled(id, enabled)?;
-        self.flush().await?;
+        self.commit(&[Part::Registry], |s| s.registry_mut(When::Now).set_enabled(id, enabled).map(drop)).await?;
         self.kick();
         self.webhook_view(id)
     }
 
     async fn set_webhooks_enabled(self: &Rc<Self>, enabled: bool) -> Result<GlobalSwitch, Error> {
-        self.state.borrow_mut().registry_mut(When::Now).webhooks_enabled = enabled;
-        self.flush().await?;
+        self.commit(&[Part::Registry], |s| {
+            s.registry_mut(When::Now).webhooks_enabled = enabled;
+            Ok(())
+        })
+        .await?;
         self.kick();
         Ok(GlobalSwitch { webhooks_enabled: enabled })
     }
@@ -156,16 +156,15 @@ impl<P: Ports> Engine<P> {
     async fn rotate_secret(self: &Rc<Self>, id: &WebhookId) -> Result<WebhookView, Error> {
         self.state.borrow().registry().get(id)?;
         let (fresh, now) = (Secret::generate(self.random_bytes()), self.ports.now());
-        {
-            let mut s = self.state.borrow_mut();
-            let registry = s.registry_mut(When::Now);
-            let meta = registry.meta.entry(id.clone()).or_default();
+        self.commit(&[Part::Registry], |s| {
+            let meta = s.registry_mut(When::Now).meta.entry(id.clone()).or_default();
             match meta.signing.as_mut() {
                 Some(signing) => signing.rotate(fresh, now),
                 None => meta.signing = Some(Signing { enabled: true, secret: fresh, previous: None, github: false }),
             }
-        }
-        self.flush().await?;
+            Ok(())
+        })
+        .await?;
         self.webhook_view(id)
     }
 
@@ -173,8 +172,7 @@ impl<P: Ports> Engine<P> {
         if let Some(id) = id {
             self.state.borrow().registry().get(id)?;
         }
-        self.state.borrow_mut().registry_mut(When::Now).clear_stats(id)?;
-        self.flush().await?;
+        self.commit(&[Part::Registry], |s| s.registry_mut(When::Now).clear_stats(id)).await?;
         Ok(self.list_view())
     }
 }

@@ -1,7 +1,7 @@
 //! Deliveries: from an emitted event to requests and outcomes, plus the manager's Test, Discard
 //! and Redeliver.
 
-use super::state::When;
+use super::state::{Part, When};
 use super::Engine;
 use crate::delivery::history::{snippet, Entry, Outcome};
 use crate::delivery::outbox::Delivery;
@@ -151,31 +151,35 @@ impl<P: Ports> Engine<P> {
         only: Option<&DeliveryId>,
     ) -> Result<Discarded, Error> {
         let now = self.ports.now();
-        let count = {
-            let mut s = self.state.borrow_mut();
-            s.registry().get(webhook)?;
-            let gone: Vec<Delivery> = match only {
-                Some(id) => s.remove_delivery(webhook, id, When::Now).into_iter().collect(),
-                None => s.remove_deliveries_of(webhook),
-            };
-            let history = s.history_mut(webhook, When::Now);
-            for d in &gone {
-                history.record(Entry {
-                    at: now,
-                    delivery_id: d.id.clone(),
-                    event: d.event.clone(),
-                    attempt: d.attempts,
-                    status: None,
-                    error: Some("Discarded by you before it was delivered.".into()),
-                    duration_ms: 0,
-                    response: None,
-                    outcome: Outcome::Discarded,
-                    body: d.body.clone(),
-                });
-            }
-            gone.len()
-        };
-        self.flush().await?;
+        let count = self
+            .commit(&[Part::Queue(webhook), Part::History(webhook)], |s| {
+                let known = s.registry().get(webhook).is_ok();
+                let gone: Vec<Delivery> = match only {
+                    Some(id) => s.remove_delivery(webhook, id, When::Now).into_iter().collect(),
+                    None => s.remove_deliveries_of(webhook),
+                };
+                // Any waiting delivery can be discarded, even one whose webhook is gone.
+                if !known {
+                    return if gone.is_empty() { Err(Error::NotFound(webhook.clone())) } else { Ok(gone.len()) };
+                }
+                let history = s.history_mut(webhook, When::Now);
+                for d in &gone {
+                    history.record(Entry {
+                        at: now,
+                        delivery_id: d.id.clone(),
+                        event: d.event.clone(),
+                        attempt: d.attempts,
+                        status: None,
+                        error: Some("Discarded by you before it was delivered.".into()),
+                        duration_ms: 0,
+                        response: None,
+                        outcome: Outcome::Discarded,
+                        body: d.body.clone(),
+                    });
+                }
+                Ok(gone.len())
+            })
+            .await?;
         self.kick();
         Ok(Discarded { discarded: count })
     }
@@ -187,37 +191,37 @@ impl<P: Ports> Engine<P> {
         delivery: &DeliveryId,
     ) -> Result<Redelivered, Error> {
         let now = self.ports.now();
-        let enabled = {
-            let mut s = self.state.borrow_mut();
-            s.registry().get(webhook)?;
-            let enabled = s.registry().may_deliver_to(webhook);
-            if let Some(reason) = redeliver_refusal(s.outbox().contains(delivery), false) {
-                return Err(Error::Refused(reason.into()));
-            }
-            let (event, body) = s
-                .history(webhook)
-                .and_then(|h| h.payload(delivery))
-                .map(|(e, b)| (e.to_string(), b.to_string()))
-                .ok_or_else(|| Error::Refused(redeliver_refusal(false, true).unwrap_or_default().into()))?;
-            let queued = s.queue(Delivery {
-                id: delivery.clone(),
-                webhook_id: webhook.clone(),
-                event,
-                body,
-                created_at: now,
-                attempts: 0,
-                next_attempt_at: now,
-                last_error: None,
-                seq: 0,
-            });
-            if !queued {
-                return Err(Error::Refused(
-                    "The outbox is full; wait for waiting deliveries to go out, then try again.".into(),
-                ));
-            }
-            enabled
-        };
-        self.flush().await?;
+        let enabled = self
+            .commit(&[Part::Queue(webhook)], |s| {
+                s.registry().get(webhook)?;
+                let enabled = s.registry().may_deliver_to(webhook);
+                if let Some(reason) = redeliver_refusal(s.outbox().contains(delivery), false) {
+                    return Err(Error::Refused(reason.into()));
+                }
+                let (event, body) = s
+                    .history(webhook)
+                    .and_then(|h| h.payload(delivery))
+                    .map(|(e, b)| (e.to_string(), b.to_string()))
+                    .ok_or_else(|| Error::Refused(redeliver_refusal(false, true).unwrap_or_default().into()))?;
+                let queued = s.queue(Delivery {
+                    id: delivery.clone(),
+                    webhook_id: webhook.clone(),
+                    event,
+                    body,
+                    created_at: now,
+                    attempts: 0,
+                    next_attempt_at: now,
+                    last_error: None,
+                    seq: 0,
+                });
+                if !queued {
+                    return Err(Error::Refused(
+                        "The outbox is full; wait for waiting deliveries to go out, then try again.".into(),
+                    ));
+                }
+                Ok(enabled)
+            })
+            .await?;
         self.kick();
         Ok(Redelivered { delivery_id: delivery.clone(), waits_for_enable: !enabled })
     }
@@ -306,7 +310,8 @@ impl<P: Ports> Engine<P> {
             let s = &mut *guard;
             let due = s.outbox().due(now, |w| s.not_before(w), &s.in_flight);
             let mut starts = Vec::with_capacity(due.len());
-            for d in due {
+            // Persist first: a delivery whose write has not completed waits for it.
+            for d in due.into_iter().filter(|d| s.is_stored(&d.id)) {
                 let Ok(w) = s.registry().get(&d.webhook_id) else { continue };
                 let meta = s.registry().meta(&w.id);
                 let format = meta.format_choice().format;

@@ -9,6 +9,7 @@
 //! inside that window the outcome is lost and the delivery is sent again later with the same
 //! `webhook-id` (at-least-once).
 
+use super::state::{Part, State};
 use super::Engine;
 use crate::ports::Ports;
 use crate::Error;
@@ -36,7 +37,14 @@ pub(super) struct Writer {
     waiters: Vec<Waker>,
     /// Storage operations completed, for the status and the benchmark.
     pub count: u64,
+    /// The wait before retrying after a failed write; doubles up to [`MAX_RETRY_WAIT`].
+    retry_wait: Option<Duration>,
 }
+
+/// The first wait before a failed write is tried again.
+const FIRST_RETRY_WAIT: Duration = Duration::from_secs(1);
+/// The longest wait between tries of a failing write.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
 impl Writer {
     fn wake_waiters(&mut self) {
@@ -45,6 +53,34 @@ impl Writer {
 }
 
 impl<P: Ports> Engine<P> {
+    /// Carries out a command's change as one unit: applied to memory, then stored; if it cannot be
+    /// stored (or the change itself is refused), `parts` are put back as they were, so the command
+    /// changes nothing, in memory or on disk, and says so.
+    pub(super) async fn commit<T>(
+        self: &Rc<Self>,
+        parts: &[Part<'_>],
+        change: impl FnOnce(&mut State) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let snapshot = self.state.borrow().snapshot(parts);
+        let applied = change(&mut self.state.borrow_mut());
+        let value = match applied {
+            Ok(value) => value,
+            Err(refused) => {
+                self.state.borrow_mut().restore(snapshot);
+                return Err(refused);
+            }
+        };
+        match self.flush().await {
+            Ok(()) => Ok(value),
+            Err(Error::Storage(why)) => {
+                self.state.borrow_mut().restore(snapshot);
+                self.notify_soon();
+                Err(Error::Storage(format!("{why}. Nothing was changed")))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     /// Stores every change made so far, outcomes included; resolves when they are in storage.
     /// Commands use it, so what a user did and what they then see are stored together.
     pub(super) async fn flush(self: &Rc<Self>) -> Result<(), Error> {
@@ -111,13 +147,33 @@ impl<P: Ports> Engine<P> {
             let mut writer = self.writer.borrow_mut();
             writer.count += 1;
             match result {
-                Ok(()) => writer.stored = carried,
+                Ok(()) => {
+                    writer.stored = carried;
+                    let retried = writer.retry_wait.take().is_some();
+                    self.state.borrow_mut().stored(&writes.taken);
+                    if retried && writes.taken.carries_deliveries() {
+                        // Deliveries stored by a retried write go out now.
+                        writer.wake_waiters();
+                        drop(writer);
+                        self.kick();
+                        continue;
+                    }
+                }
                 Err(message) => {
-                    // The marks go back, so the next write carries these changes again.
+                    // The marks go back, so the next write carries these changes again, and it is
+                    // tried again after a growing wait even if nothing else asks for a write.
                     self.state.borrow_mut().put_back(writes.taken);
                     writer.failed = Some((carried, message));
                     writer.writing = false;
                     writer.wake_waiters();
+                    let wait = writer.retry_wait.map_or(FIRST_RETRY_WAIT, |w| (w * 2).min(MAX_RETRY_WAIT));
+                    writer.retry_wait = Some(wait);
+                    drop(writer);
+                    let engine = Rc::clone(&self);
+                    self.ports.spawn(Box::pin(async move {
+                        engine.ports.sleep(wait).await;
+                        engine.write_now();
+                    }));
                     return;
                 }
             }

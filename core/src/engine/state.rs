@@ -42,6 +42,11 @@ pub(super) struct Dirty {
 }
 
 impl Dirty {
+    /// Whether these marks include deliveries.
+    pub fn carries_deliveries(&self) -> bool {
+        !self.deliveries.is_empty()
+    }
+
     fn absorb(&mut self, other: Dirty) {
         self.registry |= other.registry;
         self.outbox |= other.outbox;
@@ -51,6 +56,27 @@ impl Dirty {
         self.deliveries.extend(other.deliveries);
         self.batches.extend(other.batches);
     }
+}
+
+/// A part of the state a command changes, so it can be put back if its write fails.
+pub(super) enum Part<'a> {
+    /// The registry (webhooks, the global switch, settings, statistics).
+    Registry,
+    /// The campaign.
+    Campaign,
+    /// A webhook's history.
+    History(&'a WebhookId),
+    /// A webhook's waiting deliveries.
+    Queue(&'a WebhookId),
+}
+
+/// The parts of the state as they were before a command.
+#[derive(Default)]
+pub(super) struct Snapshot {
+    registry: Option<Registry>,
+    campaign: Option<Campaign>,
+    histories: Vec<(WebhookId, Option<History>)>,
+    queues: Vec<(WebhookId, Vec<Delivery>)>,
 }
 
 /// One storage operation: entries to write, keys to remove, and the marks they came from.
@@ -80,6 +106,8 @@ pub(super) struct State {
     pub spacing: BTreeMap<WebhookId, Millis>,
     /// A task is closing due batches.
     pub closing_batches: bool,
+    /// Deliveries queued but not yet in storage: none is attempted before it is stored.
+    unstored: BTreeSet<DeliveryId>,
     /// The time the in-memory timer is set for.
     pub timer_at: Option<Millis>,
     /// The time the alarm is armed for.
@@ -174,6 +202,7 @@ impl State {
         let queued = self.outbox.push(delivery);
         if queued {
             self.mark_delivery(&webhook, &id, When::Now);
+            self.unstored.insert(id);
         }
         self.now.outbox = true;
         queued
@@ -251,6 +280,48 @@ impl State {
         self.batches.values().map(|b| b.closes_at).min()
     }
 
+    /// Keeps a copy of `parts`, so a command whose write fails can be undone.
+    pub fn snapshot(&self, parts: &[Part<'_>]) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for part in parts {
+            match part {
+                Part::Registry => snapshot.registry = Some(self.registry.clone()),
+                Part::Campaign => snapshot.campaign = Some(self.campaign.clone()),
+                Part::History(id) => snapshot.histories.push(((*id).clone(), self.histories.get(*id).cloned())),
+                Part::Queue(id) => snapshot.queues.push(((*id).clone(), self.outbox.queue_of(id))),
+            }
+        }
+        snapshot
+    }
+
+    /// Puts the parts back as they were. They equal what storage holds (the write failed), so
+    /// writing them again later changes nothing; a history brought back is no longer removed.
+    pub fn restore(&mut self, snapshot: Snapshot) {
+        if let Some(registry) = snapshot.registry {
+            self.registry = registry;
+            self.changed.webhooks = true;
+        }
+        if let Some(campaign) = snapshot.campaign {
+            self.campaign = campaign;
+            self.changed.campaign = true;
+        }
+        for (id, history) in snapshot.histories {
+            self.now.removed_histories.remove(&id);
+            match history {
+                Some(history) => {
+                    self.histories.insert(id, history);
+                }
+                None => {
+                    self.histories.remove(&id);
+                }
+            }
+        }
+        for (id, queue) in snapshot.queues {
+            queue.iter().for_each(|d| self.mark_delivery(&id, &d.id, When::Now));
+            self.outbox.set_queue(&id, queue);
+        }
+    }
+
     /// Marks the outbox document and every delivery for writing (after a migration).
     pub fn mark_outbox_for_rewrite(&mut self, deliveries: Vec<(WebhookId, DeliveryId)>) {
         self.now.outbox = true;
@@ -296,6 +367,18 @@ impl State {
             }
         }
         Writes { entries, removals, taken }
+    }
+
+    /// Notes that a write succeeded: the deliveries it carried may now be attempted.
+    pub fn stored(&mut self, taken: &Dirty) {
+        taken.deliveries.keys().for_each(|id| {
+            self.unstored.remove(id);
+        });
+    }
+
+    /// Whether a delivery is in storage yet.
+    pub fn is_stored(&self, id: &DeliveryId) -> bool {
+        !self.unstored.contains(id)
     }
 
     /// Puts the marks of a write that failed back, so the next write carries them again.

@@ -140,3 +140,37 @@ fn the_view_says_whether_start_is_allowed_on_the_page_and_why_not() {
     assert_eq!(limited["allowed"], false);
     assert!(limited["reason"].as_str().is_some_and(|r| r.contains("limit of 2 messages is reached")), "{limited}");
 }
+
+#[test]
+fn no_message_is_typed_unless_the_campaigns_next_state_is_stored_and_stop_always_stops() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 10);
+    start_in_tab(&fake, &e);
+    fake.run();
+    assert_eq!(fake.chat().len(), 1);
+    fake.fail_writes(true);
+    fake.advance(30_000);
+    e.wake();
+    fake.run();
+    assert_eq!(fake.chat().len(), 1, "not typed: its count could not be stored");
+    let c = ok(&fake, &e, json!({"type": "getCampaign"}));
+    assert_eq!(c["status"], "paused");
+    assert!(c["reason"].as_str().is_some_and(|r| r.contains("could not save")), "{c}");
+    let refused = call(&fake, &e, json!({"type": "resumeCampaign"})).expect_err("cannot be stored");
+    assert_eq!(refused.code(), "storage");
+    assert_eq!(ok(&fake, &e, json!({"type": "getCampaign"}))["status"], "paused", "the failed resume changed nothing");
+    let stopped = ok(&fake, &e, json!({"type": "stopCampaign"}));
+    assert_eq!(stopped["status"], "stopped", "at once, in memory");
+    assert!(stopped["reason"].as_str().is_some_and(|r| r.contains("keeps trying")), "{stopped}");
+    fake.fail_writes(false);
+    for _ in 0..8 {
+        fake.advance(60_000);
+        fake.run();
+    }
+    assert!(
+        fake.stored(crate::store::CAMPAIGN_KEY).is_some_and(|t| t.contains("\"status\":\"stopped\"")),
+        "and on disk once storage allows"
+    );
+    assert!(events_received(&fake, "hooks").contains(&"error".to_string()), "the error event went out once stored");
+}

@@ -232,3 +232,60 @@ fn an_unreadable_delivery_is_kept_aside_not_lost() {
         Some("{oops")
     );
 }
+
+#[test]
+fn a_command_whose_write_fails_changes_nothing_in_memory_or_on_disk() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "Keep", "https://a.com", &["error"]);
+    let stored = fake.stored(crate::store::REGISTRY_KEY);
+    fake.fail_writes(true);
+    let err = call(
+        &fake,
+        &e,
+        json!({"type": "addWebhook", "webhook": {"name": "Ghost", "url": "https://b.com", "events": ["error"]}}),
+    )
+    .expect_err("storage is full");
+    assert!(err.code() == "storage" && err.message().contains("Nothing was changed"), "{}", err.message());
+    for command in [
+        json!({"type": "deleteWebhook", "id": id}),
+        json!({"type": "setWebhookEnabled", "id": id, "enabled": false}),
+        json!({"type": "setWebhooksEnabled", "enabled": false}),
+        json!({"type": "updateWebhook", "id": id, "webhook": {"name": "Renamed", "url": "https://a.com", "events": ["error"]}}),
+    ] {
+        assert_eq!(call(&fake, &e, command.clone()).expect_err("fails").code(), "storage", "{command}");
+    }
+    let list = ok(&fake, &e, json!({"type": "listWebhooks"}));
+    assert_eq!(list["webhooksEnabled"], true);
+    assert_eq!(
+        list["webhooks"].as_array().map(|w| w.iter().map(|w| w["name"].clone()).collect::<Vec<_>>()),
+        Some(vec![json!("Keep")])
+    );
+    assert_eq!(list["webhooks"][0]["enabled"], true);
+    fake.fail_writes(false);
+    for _ in 0..8 {
+        fake.advance(60_000); // the retried writes, after their waits
+        fake.run();
+    }
+    assert_eq!(fake.stored(crate::store::REGISTRY_KEY), stored, "disk as before, and no ghost appears later");
+}
+
+#[test]
+fn events_are_not_sent_before_they_are_stored_and_go_once_storage_recovers() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.fail_writes(true);
+    assert!(call(&fake, &e, json!({"type": "emit", "event": "error", "data": {"error": "x"}})).is_err());
+    fake.advance(10_000);
+    e.wake();
+    fake.run();
+    assert!(fake.sent().is_empty(), "nothing goes out unstored");
+    fake.fail_writes(false);
+    for _ in 0..8 {
+        fake.advance(60_000);
+        fake.run();
+    }
+    assert_eq!(fake.sent().len(), 1, "queued, stored on a retry, then sent");
+    assert!(fake.sent()[0].stored_before_sending);
+}
