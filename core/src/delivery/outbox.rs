@@ -36,6 +36,9 @@ pub struct Delivery {
 /// At most this many deliveries wait at once (all webhooks together). An event that would go
 /// past it is not queued for the webhooks it would overflow, and the drop is counted.
 pub const MAX_PENDING_DELIVERIES: usize = 10_000;
+/// And at most this many bytes of bodies wait at once, so a burst of long messages cannot fill
+/// the disk (storage is unlimited for AutoChat, but the disk is not).
+pub const MAX_PENDING_BYTES: usize = 64 * 1024 * 1024;
 
 /// Pending deliveries: one queue per webhook, oldest first, so finding what is due costs one look
 /// per webhook however many deliveries wait.
@@ -46,6 +49,8 @@ pub const MAX_PENDING_DELIVERIES: usize = 10_000;
 pub struct Outbox {
     queues: BTreeMap<WebhookId, VecDeque<Delivery>>,
     len: usize,
+    /// The bodies' bytes, all deliveries together.
+    bytes: usize,
     /// Deliveries never queued because the outbox was full, since installation.
     pub dropped_when_full: u64,
     /// The `seq` the next queued delivery gets.
@@ -70,13 +75,14 @@ impl Outbox {
     /// Appends a delivery, giving it the next `seq`, or counts it as dropped when the outbox is
     /// full. Returns whether it was queued.
     pub fn push(&mut self, mut delivery: Delivery) -> bool {
-        if self.len >= MAX_PENDING_DELIVERIES {
+        if self.len >= MAX_PENDING_DELIVERIES || self.bytes + delivery.body.len() > MAX_PENDING_BYTES {
             self.dropped_when_full += 1;
             return false;
         }
         delivery.seq = self.next_seq;
         self.next_seq += 1;
         self.len += 1;
+        self.bytes += delivery.body.len();
         self.queues.entry(delivery.webhook_id.clone()).or_default().push_back(delivery);
         true
     }
@@ -88,6 +94,7 @@ impl Outbox {
         outbox.next_seq = document.next_seq.max(deliveries.last().map_or(0, |d| d.seq + 1));
         for d in deliveries {
             outbox.len += 1;
+            outbox.bytes += d.body.len();
             outbox.queues.entry(d.webhook_id.clone()).or_default().push_back(d);
         }
         outbox
@@ -101,6 +108,11 @@ impl Outbox {
     /// The delivery `id` of `webhook`.
     pub fn get(&self, webhook: &WebhookId, id: &DeliveryId) -> Option<&Delivery> {
         self.queues.get(webhook)?.iter().find(|d| &d.id == id)
+    }
+
+    /// How many bytes of bodies wait.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// How many deliveries wait.
@@ -137,6 +149,7 @@ impl Outbox {
             self.queues.remove(webhook);
         }
         self.len -= usize::from(removed.is_some());
+        self.bytes -= removed.as_ref().map_or(0, |d| d.body.len());
         removed
     }
 
@@ -147,8 +160,10 @@ impl Outbox {
 
     /// Replaces a webhook's waiting deliveries (undoing a change that could not be stored).
     pub fn set_queue(&mut self, webhook: &WebhookId, deliveries: Vec<Delivery>) {
-        let old = self.queues.remove(webhook).map_or(0, |q| q.len());
-        self.len = self.len - old + deliveries.len();
+        let old = self.remove_for_webhook(webhook);
+        self.len += deliveries.len();
+        self.bytes += deliveries.iter().map(|d| d.body.len()).sum::<usize>();
+        drop(old);
         if !deliveries.is_empty() {
             self.queues.insert(webhook.clone(), deliveries.into());
         }
@@ -158,6 +173,7 @@ impl Outbox {
     pub fn remove_for_webhook(&mut self, webhook: &WebhookId) -> Vec<Delivery> {
         let gone: Vec<Delivery> = self.queues.remove(webhook).map(Vec::from).unwrap_or_default();
         self.len -= gone.len();
+        self.bytes -= gone.iter().map(|d| d.body.len()).sum::<usize>();
         gone
     }
 
@@ -234,6 +250,18 @@ mod tests {
             o.push(delivery(n, w, at));
         });
         o
+    }
+
+    #[test]
+    fn the_outbox_is_bounded_by_bytes_as_well_as_by_count() {
+        let mut o = Outbox::default();
+        let big = |n: u8| Delivery { body: "x".repeat(MAX_PENDING_BYTES / 2), ..delivery(n, 1, 0) };
+        assert!(o.push(big(1)) && o.push(big(2)));
+        assert!(!o.push(delivery(3, 1, 0)), "no room for one more byte");
+        assert_eq!((o.len(), o.dropped_when_full), (2, 1));
+        o.remove(&wid(1), &big(1).id);
+        assert_eq!(o.bytes(), MAX_PENDING_BYTES / 2);
+        assert!(o.push(delivery(3, 1, 0)), "room again");
     }
 
     #[test]

@@ -6,6 +6,8 @@ use super::{Engine, Policies};
 use crate::delivery::batch::OpenBatch;
 use crate::delivery::outbox::{Delivery, Outbox, OutboxDocument};
 use crate::ports::Ports;
+use crate::rules::headers::check_headers;
+use crate::rules::url_check::check_url;
 use crate::signing::{Secret, Signing};
 use crate::store::BATCH_KEY_PREFIX;
 use crate::store::{
@@ -29,6 +31,9 @@ impl<P: Ports> Engine<P> {
         let registry = decode_registry(text(0), now.0)?;
         let outbox = decode_outbox(text(1), now.0)?;
         let campaign = decode_campaign(text(2), now.0)?;
+        // An unreadable document is backed up once, then replaced by a fresh one, so the next start
+        // reads it and backs up nothing more.
+        let replace = (registry.backup.is_some(), outbox.backup.is_some(), campaign.backup.is_some());
         let mut backups: Vec<(String, String)> =
             registry.backup.into_iter().chain(outbox.backup).chain(campaign.backup).collect();
         let (outbox, migrated) = load_outbox(&ports, outbox.value, now).await?;
@@ -38,14 +43,18 @@ impl<P: Ports> Engine<P> {
         let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
         let history_texts = ports.read(&key_refs).await.map_err(Error::Storage)?;
         let mut histories = BTreeMap::new();
+        let mut unreadable_histories = Vec::new();
         for ((id, key), text) in ids.into_iter().zip(&keys).zip(&history_texts) {
             let loaded = decode_history(key, text.as_deref(), now.0)?;
+            if loaded.backup.is_some() {
+                unreadable_histories.push(id.clone());
+            }
             backups.extend(loaded.backup);
             histories.insert(id, loaded.value);
         }
-        if !backups.is_empty() {
-            ports.write(backups).await.map_err(Error::Storage)?;
-        }
+        // AutoChat starts even when a backup cannot be written (storage may be full); the
+        // unreadable document then stays where it is, to be backed up on a later start.
+        let backed_up = backups.is_empty() || ports.write(backups).await.is_ok();
         let browser_restarted = ports.claim_browser_session().await;
 
         let batches = load_batches(&ports, &registry.value, &outbox).await?;
@@ -70,6 +79,23 @@ impl<P: Ports> Engine<P> {
             state.registry_mut(When::Now).meta.entry(id.clone()).or_default().signing = Some(signing);
         }
         must_rewrite |= !unsigned.is_empty();
+        if backed_up {
+            let (registry_bad, outbox_bad, campaign_bad) = replace;
+            if registry_bad {
+                state.registry_mut(When::Now);
+            }
+            if outbox_bad {
+                state.mark_outbox_for_rewrite(Vec::new());
+            }
+            if campaign_bad {
+                state.campaign_mut(When::Now);
+            }
+            unreadable_histories.iter().for_each(|id| {
+                state.history_mut(id, When::Now);
+            });
+            must_rewrite |= registry_bad || outbox_bad || campaign_bad || !unreadable_histories.is_empty();
+        }
+        must_rewrite |= check_loaded(&mut state, now);
         let engine = Rc::new(Engine {
             ports,
             version: version.into(),
@@ -79,10 +105,11 @@ impl<P: Ports> Engine<P> {
             notifier: RefCell::default(),
         });
         if must_rewrite {
-            engine.flush().await?;
+            // Storage may be full: the core starts anyway, and the write is retried.
+            let _ = engine.flush().await;
         }
         if !stale_batches.is_empty() {
-            engine.ports.remove(stale_batches).await.map_err(Error::Storage)?;
+            let _ = engine.ports.remove(stale_batches).await;
         }
         if browser_restarted {
             engine.browser_started();
@@ -91,6 +118,45 @@ impl<P: Ports> Engine<P> {
         }
         Ok(engine)
     }
+}
+
+/// What storage holds is checked, not trusted: deliveries whose webhook is gone are dropped, and a
+/// webhook whose stored settings are not valid any more is switched off with the reason, so it
+/// shows in the manager and can be edited or deleted. Returns whether anything changed.
+fn check_loaded(state: &mut State, now: Millis) -> bool {
+    let mut changed = false;
+    let known: Vec<WebhookId> = state.registry().webhooks.iter().map(|w| w.id.clone()).collect();
+    let orphans: Vec<WebhookId> =
+        state.outbox().iter().map(|d| d.webhook_id.clone()).filter(|w| !known.contains(w)).collect();
+    for webhook in orphans {
+        changed |= !state.remove_deliveries_of(&webhook).is_empty();
+    }
+    let broken: Vec<(WebhookId, String)> = state
+        .registry()
+        .webhooks
+        .iter()
+        .filter_map(|w| {
+            let url = check_url(&w.url).err().map(|e| format!("its URL is not valid ({e})"));
+            let headers = serde_json::to_value(&w.headers)
+                .ok()
+                .and_then(|h| check_headers(&h).err())
+                .map(|e| format!("its headers are not valid ({e})"));
+            let events = w.events.is_empty().then(|| "it has no events".to_string());
+            url.or(headers).or(events).map(|why| (w.id.clone(), why))
+        })
+        .collect();
+    for (id, why) in broken {
+        let enabled = state.registry().get(&id).is_ok_and(|w| w.enabled);
+        if enabled {
+            let reason = format!(
+                "Switched off on {}: AutoChat found that {why}. Edit the webhook or delete it.",
+                now.to_rfc3339()
+            );
+            state.registry_mut(When::Now).switch_off(&id, reason);
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// The batches being collected. A batch whose webhook is gone, or whose delivery is already in
@@ -138,9 +204,9 @@ async fn load_outbox<P: Ports>(
             }
         }
     }
-    if !kept.is_empty() {
-        ports.write(kept).await.map_err(Error::Storage)?;
-        ports.remove(moved).await.map_err(Error::Storage)?;
+    // Kept aside when storage allows; otherwise they stay where they are, unread, until it does.
+    if !kept.is_empty() && ports.write(kept).await.is_ok() {
+        let _ = ports.remove(moved).await;
     }
     Ok((Outbox::restore(&document, deliveries), migrated))
 }

@@ -3,7 +3,7 @@
 use super::dispatch::redeliver_refusal;
 use super::Engine;
 use crate::delivery::history::HISTORY_PER_WEBHOOK;
-use crate::delivery::outbox::MAX_PENDING_DELIVERIES;
+use crate::delivery::outbox::{MAX_PENDING_BYTES, MAX_PENDING_DELIVERIES};
 use crate::ports::Ports;
 use crate::protocol::views::{
     Collecting, DeliveryState, HistoryEntry, HistoryView, Limits, ListView, Permission, SigningView, StatusView,
@@ -122,6 +122,7 @@ impl<P: Ports> Engine<P> {
             limits: Limits {
                 max_webhooks: MAX_WEBHOOKS,
                 max_pending_deliveries: MAX_PENDING_DELIVERIES,
+                max_pending_bytes: MAX_PENDING_BYTES,
                 history_entries: HISTORY_PER_WEBHOOK,
             },
             webhooks,
@@ -164,6 +165,7 @@ impl<P: Ports> Engine<P> {
         let s = self.state.borrow();
         StatusView {
             pending_deliveries: s.outbox().len(),
+            pending_bytes: s.outbox().bytes(),
             in_flight: s.in_flight.len(),
             dropped_when_full: s.outbox().dropped_when_full,
             alarm_at: s.alarm_at.map(|t| t.to_rfc3339()),

@@ -227,6 +227,7 @@ mod tests {
     fn replies_are_a_value_or_an_error() {
         let ok = reply::<commands::GetStatus>(Ok(views::StatusView {
             pending_deliveries: 1,
+            pending_bytes: 2,
             in_flight: 0,
             dropped_when_full: 0,
             alarm_at: None,

@@ -160,6 +160,8 @@ views! {
         pub max_webhooks: usize,
         /// Deliveries waiting at most, all webhooks together.
         pub max_pending_deliveries: usize,
+        /// Bytes of waiting bodies at most.
+        pub max_pending_bytes: usize,
         /// Attempts kept in each webhook's history.
         pub history_entries: usize,
     }
@@ -284,6 +286,8 @@ views! {
     pub struct StatusView {
         /// Deliveries waiting.
         pub pending_deliveries: usize,
+        /// Their bodies' bytes.
+        pub pending_bytes: usize,
         /// Requests under way.
         pub in_flight: usize,
         /// Deliveries never queued because the outbox was full.

@@ -337,10 +337,13 @@ fn a_full_outbox_drops_new_deliveries_and_counts_them() {
     let fake = Fake::at(T0);
     let e = start(&fake);
     add(&fake, &e, "a", "https://a.com", &["error"]);
+    // A switched-off webhook holds the outbox full.
+    let holder = add(&fake, &e, "holder", "https://down.example.com", &["milestone"]);
+    ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": holder, "enabled": false}));
     for n in 0..crate::delivery::outbox::MAX_PENDING_DELIVERIES {
         let d = crate::delivery::outbox::Delivery {
             id: DeliveryId(format!("msg_{n:024}")),
-            webhook_id: WebhookId("wh_gone".into()),
+            webhook_id: WebhookId(holder.clone()),
             event: "error".into(),
             body: "{}".into(),
             created_at: Millis(T0),

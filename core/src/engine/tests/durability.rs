@@ -289,3 +289,45 @@ fn events_are_not_sent_before_they_are_stored_and_go_once_storage_recovers() {
     assert_eq!(fake.sent().len(), 1, "queued, stored on a retry, then sent");
     assert!(fake.sent()[0].stored_before_sending);
 }
+
+#[test]
+fn an_unreadable_document_is_backed_up_once_and_the_core_starts_even_when_storage_is_full() {
+    let fake = Fake::at(T0);
+    fake.put(crate::store::REGISTRY_KEY, "{garbage");
+    for _ in 0..5 {
+        let e = start(&fake);
+        fake.run();
+        drop(e);
+        fake.stop_worker();
+        fake.advance(1_000);
+    }
+    let backups = fake.keys().into_iter().filter(|k| k.starts_with("autochat.registry.unreadable.")).count();
+    assert_eq!(backups, 1, "one backup, however many starts");
+    let full = Fake::at(T0);
+    full.put(crate::store::CAMPAIGN_KEY, "{garbage");
+    full.fail_writes(true);
+    let e = start(&full);
+    assert_eq!(ok(&full, &e, json!({"type": "listWebhooks"}))["webhooks"], json!([]), "it starts and answers");
+}
+
+#[test]
+fn what_storage_holds_is_checked_not_trusted() {
+    let fake = Fake::at(T0);
+    fake.put(
+        crate::store::REGISTRY_KEY,
+        r#"{"schemaVersion":1,"webhooksEnabled":true,"webhooks":[{"id":"wh_bad","name":"Bad","url":"javascript:alert(1)","method":"POST","events":["error"],"headers":{},"enabled":true,"createdAt":"2025-12-07T17:30:00.000Z","lastTriggered":null,"triggerCount":0,"failureCount":0}],"meta":{}}"#,
+    );
+    fake.put(
+        "autochat.delivery.msg_000000000000000000000009",
+        &format!(r#"{{"id":"msg_000000000000000000000009","webhookId":"wh_gone","event":"error","body":"{{}}","createdAt":{T0},"attempts":0,"nextAttemptAt":{T0},"lastError":null,"seq":0}}"#),
+    );
+    let e = start(&fake);
+    fake.run();
+    let w = webhook(&fake, &e, "wh_bad");
+    assert_eq!(w["enabled"], false);
+    assert!(w["disabledReason"].as_str().is_some_and(|r| r.contains("URL is not valid")), "{w}");
+    assert_eq!(ok(&fake, &e, json!({"type": "getStatus"}))["pendingDeliveries"], 0, "the orphan was dropped");
+    assert_eq!(fake.stored("autochat.delivery.msg_000000000000000000000009"), None);
+    ok(&fake, &e, json!({"type": "deleteWebhook", "id": "wh_bad"}));
+    assert!(fake.sent().is_empty());
+}
