@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 
 /// Totals of sent messages that are celebrated with a `milestone` event, each once.
 pub const MILESTONES: [u64; 7] = [10, 50, 100, 500, 1_000, 5_000, 10_000];
+/// A day, for the rolling limit.
+const DAY_MS: u64 = 86_400_000;
 /// A `message_sent` payload carries at most this many characters of the message.
 pub const REPORTED_MESSAGE_CHARS: usize = 1_000;
 
@@ -101,8 +103,12 @@ pub struct Campaign {
     pub messages_sent_today: u64,
     /// Messages sent since installation; never resets.
     pub total_messages_sent: u64,
-    /// The local day the daily limit was reached, if it was.
+    /// The local day the daily limit was reached, if it was (kept for stored data; whether the
+    /// limit is reached is worked out from the counts, so raising the limit lets the user go on).
     pub limit_reached_day: Option<i64>,
+    /// When the messages of the last 24 hours were sent (at most the daily limit of them), so the
+    /// limit holds over any 24 hours whatever the calendar or the clock does.
+    pub recent_sends: Vec<Millis>,
     /// Why it paused or stopped, for the popup.
     pub reason: Option<String>,
     /// Elements picked per site (by origin).
@@ -110,8 +116,10 @@ pub struct Campaign {
 }
 
 impl Campaign {
+    /// Moves to `m`'s local day. The day only moves forward: a clock moved back or a new time zone
+    /// never starts a fresh count.
     fn roll_day(&mut self, m: Moment) {
-        if self.day != m.day {
+        if m.day > self.day {
             self.day = m.day;
             self.messages_sent_today = 0;
         }
@@ -123,7 +131,7 @@ impl Campaign {
 
     /// Messages sent today as of `m` (zero after midnight, before anything is sent).
     pub fn sent_today(&self, m: Moment) -> u64 {
-        if self.day == m.day {
+        if m.day <= self.day {
             self.messages_sent_today
         } else {
             0
@@ -132,7 +140,13 @@ impl Campaign {
 
     /// Whether the daily limit was reached on `m`'s day.
     pub fn limit_reached_today(&self, m: Moment) -> bool {
-        self.limit_reached_day == Some(m.day)
+        self.sent_today(m) >= self.config.daily_limit || self.sent_in_last_day(m.now) >= self.config.daily_limit
+    }
+
+    /// Messages sent in the 24 hours before `now`.
+    pub fn sent_in_last_day(&self, now: Millis) -> u64 {
+        let since = now.0.saturating_sub(DAY_MS);
+        self.recent_sends.iter().filter(|t| t.0 > since).count() as u64
     }
 
     /// Whether Start is possible at `m`, as far as the campaign's state and today's count go (the
@@ -144,9 +158,9 @@ impl Campaign {
             }
             Status::Idle | Status::Stopped => {}
         }
-        if self.limit_reached_today(m) || self.sent_today(m) >= self.config.daily_limit {
+        if self.limit_reached_today(m) {
             return Err(Refusal(format!(
-                "Today's limit of {} messages is reached; the campaign can start again tomorrow.",
+                "The daily limit of {} messages is reached (today, or within the last 24 hours); the campaign can start again tomorrow, or raise the limit.",
                 self.config.daily_limit
             )));
         }
@@ -165,6 +179,26 @@ impl Campaign {
         self.next_send_at = Some(m.now);
         self.reason = None;
         Ok(vec![Event::CampaignStarted {}])
+    }
+
+    /// New settings. A daily limit lowered to today's count or below stops a running campaign (with
+    /// `daily_limit_reached` and `campaign_stopped`); a raised one lets it go on today.
+    pub fn configure(&mut self, config: config::CampaignConfig, m: Moment) -> Vec<Event> {
+        self.config = config;
+        let under_way = matches!(self.status, Status::Running | Status::Paused);
+        if !under_way || !self.limit_reached_today(m) {
+            return Vec::new();
+        }
+        self.status = Status::Stopped;
+        self.next_send_at = None;
+        self.reason = Some(format!(
+            "The daily limit was lowered to {}, which today's messages have reached.",
+            self.config.daily_limit
+        ));
+        vec![
+            Event::DailyLimitReached { limit: self.config.daily_limit, messages_sent_today: self.sent_today(m) },
+            Event::CampaignStopped { stats: self.stats() },
+        ]
     }
 
     /// Pause: nothing is sent until Resume.
@@ -186,7 +220,9 @@ impl Campaign {
         }
         self.roll_day(m);
         if self.limit_reached_today(m) {
-            return Err(Refusal("Today's limit is reached; the campaign can run again tomorrow.".into()));
+            return Err(Refusal(
+                "Today's limit is reached; the campaign can run again tomorrow, or raise the limit.".into(),
+            ));
         }
         self.status = Status::Running;
         self.next_send_at = Some(m.now);
@@ -240,6 +276,8 @@ impl Campaign {
         let before = self.total_messages_sent;
         self.messages_sent_today += 1;
         self.total_messages_sent += 1;
+        self.recent_sends.retain(|t| t.0 > m.now.0.saturating_sub(DAY_MS));
+        self.recent_sends.push(m.now);
         let mut events = vec![Event::MessageSent {
             message: text.chars().take(REPORTED_MESSAGE_CHARS).collect(),
             messages_sent_today: self.messages_sent_today,
@@ -251,7 +289,7 @@ impl Campaign {
         if self.status != Status::Running {
             return events; // paused or stopped while the message was on its way
         }
-        if self.messages_sent_today >= self.config.daily_limit {
+        if self.limit_reached_today(m) {
             self.limit_reached_day = Some(m.day);
             self.status = Status::Stopped;
             self.next_send_at = None;

@@ -95,7 +95,8 @@ fn the_daily_limit_stops_the_campaign_and_refuses_a_restart_until_tomorrow() {
     );
     assert_eq!(c.status, Status::Stopped);
     assert!(c.start(tab(1), at(T0 + 4)).expect_err("limit").0.contains("tomorrow"));
-    let tomorrow = T0 + 86_400_000;
+    assert!(c.start(tab(1), at(T0 + 86_400_000)).is_err(), "the same 24 hours still hold three");
+    let tomorrow = T0 + 86_400_000 + 3;
     assert!(c.start(tab(1), at(tomorrow)).is_ok());
     assert_eq!(c.sent_today(at(tomorrow)), 0);
 }
@@ -214,4 +215,34 @@ fn the_target_is_the_active_web_page_or_the_latest_one() {
     let tabs =
         [tab(1, None, false, 8.0), tab(2, Some("chrome://settings"), false, 9.0), tab(3, Some(popup), true, 10.0)];
     assert_eq!(choose_target(&tabs, Some(3)), None);
+}
+
+#[test]
+fn a_clock_moved_back_or_a_new_time_zone_never_resets_the_count() {
+    let mut c = campaign(&["a"], Order::Sequential, 2);
+    c.start(tab(1), at(T0)).expect("starts");
+    c.sent("a", at(T0), 0.0);
+    // The user flies west: the same instant is the previous local day.
+    let west = Moment::new(Millis(T0 + 1_000), -12 * 60);
+    let second = c.sent("a", west, 0.0);
+    assert_eq!(kinds(&second), [EventKind::MessageSent, EventKind::DailyLimitReached, EventKind::CampaignStopped]);
+    // And east: a later calendar day, but within 24 hours of the two messages.
+    let east = Moment::new(Millis(T0 + 60_000), 14 * 60);
+    assert!(c.start(tab(1), east).is_err(), "the limit holds over any 24 hours");
+    assert!(c.start(tab(1), at(T0 - 3_600_000)).is_err(), "a clock moved back changes nothing");
+}
+
+#[test]
+fn raising_the_limit_lets_the_user_go_on_and_lowering_it_stops() {
+    let mut c = campaign(&["a"], Order::Sequential, 2);
+    c.start(tab(1), at(T0)).expect("starts");
+    c.sent("a", at(T0), 0.0);
+    c.sent("a", at(T0 + 1), 0.0);
+    assert_eq!(c.status, Status::Stopped);
+    let raised = CampaignConfig { daily_limit: 5, ..c.config.clone() };
+    assert!(c.configure(raised, at(T0 + 2)).is_empty());
+    assert!(c.start(tab(1), at(T0 + 3)).is_ok(), "on today, with the higher limit");
+    let lowered = CampaignConfig { daily_limit: 2, ..c.config.clone() };
+    assert_eq!(kinds(&c.configure(lowered, at(T0 + 4))), [EventKind::DailyLimitReached, EventKind::CampaignStopped]);
+    assert_eq!(c.status, Status::Stopped);
 }

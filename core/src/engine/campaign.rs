@@ -84,11 +84,9 @@ impl<P: Ports> Engine<P> {
     /// Saves the campaign's settings (allowed while it runs: the next message uses them).
     pub(super) async fn save_campaign(self: &Rc<Self>, draft: &CampaignDraft) -> Result<CampaignView, Error> {
         let config = validate_campaign(draft, &self.policies.campaign).map_err(Error::Invalid)?;
-        self.commit(&[Part::Campaign], |s| {
-            s.campaign_mut(When::Now).config = config;
-            Ok(())
-        })
-        .await?;
+        let m = self.moment();
+        let events = self.commit(&[Part::Campaign], |s| Ok(s.campaign_mut(When::Now).configure(config, m))).await?;
+        let _ = self.emit_all(events).await;
         self.kick();
         Ok(self.campaign_view(None))
     }
