@@ -182,6 +182,11 @@
     if (message?.autochat === 'send') {
       /** @param {SendOutcome} outcome */
       const answer = (outcome) => reply(outcome);
+      if (location.origin !== message.origin) {
+        // The tab moved to another site since AutoChat looked: never type there.
+        answer({ ok: false, error: 'The chat tab shows another site now; AutoChat paused rather than type there.' });
+        return false;
+      }
       send(message.text, message.picks ?? { input: null, button: null }).then(answer, (error) => answer({ ok: false, error: String(error?.message ?? error) }));
       return true;
     }

@@ -45,10 +45,11 @@ pub trait Clock {
 
 /// The chat page a campaign sends in.
 pub trait ChatPage {
-    /// Puts `text` into the chat's input in tab `tab_id`, sends it, and confirms it left the input.
-    /// `picks` are the elements the user picked on that site, if any. The error says what went
-    /// wrong in words (it becomes the `error` event's text).
-    async fn send_in_tab(&self, tab_id: u32, text: &str, picks: &SitePicks) -> Result<(), String>;
+    /// Puts `text` into the chat's input in tab `tab_id`, sends it, and confirms it left the input
+    /// — only if the tab still shows `origin` (the campaign's site): a send racing a navigation
+    /// must never type into another site. `picks` are the elements the user picked on that site,
+    /// if any. The error says what went wrong in words (it becomes the `error` event's text).
+    async fn send_in_tab(&self, tab_id: u32, origin: &str, text: &str, picks: &SitePicks) -> Result<(), String>;
 }
 
 /// Randomness for ids and jitter.

@@ -56,6 +56,8 @@ struct Inner {
     chat: RefCell<Vec<(u32, String)>>,
     chat_script: RefCell<VecDeque<Result<(), String>>>,
     notices: RefCell<Vec<Changed>>,
+    hang_chat: Cell<bool>,
+    tab_origin: RefCell<Option<String>>,
     drop_network: Cell<bool>,
 }
 
@@ -136,6 +138,16 @@ impl Fake {
     /// The notices the open pages were sent, oldest first; taking them empties the list.
     pub fn take_notices(&self) -> Vec<Changed> {
         std::mem::take(&mut self.0.notices.borrow_mut())
+    }
+
+    /// The chat page stops answering: every send hangs.
+    pub fn hang_chat(&self) {
+        self.0.hang_chat.set(true);
+    }
+
+    /// The campaign's tab now shows this origin (before any send).
+    pub fn navigate_tab(&self, origin: &str) {
+        *self.0.tab_origin.borrow_mut() = Some(origin.to_string());
     }
 
     /// Messages the fake chat pages received, as (tab, text).
@@ -303,7 +315,13 @@ impl Clock for Fake {
 }
 
 impl ChatPage for Fake {
-    async fn send_in_tab(&self, tab_id: u32, text: &str, _picks: &SitePicks) -> Result<(), String> {
+    async fn send_in_tab(&self, tab_id: u32, origin: &str, text: &str, _picks: &SitePicks) -> Result<(), String> {
+        if self.0.hang_chat.get() {
+            return std::future::pending().await;
+        }
+        if self.0.tab_origin.borrow().as_deref().is_some_and(|shown| shown != origin) {
+            return Err("The chat tab shows another site now.".into());
+        }
         YieldOnce(false, &self.0.progress).await;
         let outcome = self.0.chat_script.borrow_mut().pop_front().unwrap_or(Ok(()));
         if outcome.is_ok() {

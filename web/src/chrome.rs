@@ -25,6 +25,9 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = executeScript)]
     pub fn execute_script(injection: &JsValue) -> Result<Promise, JsValue>;
 
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = get)]
+    pub fn tabs_get(tab_id: u32) -> Result<Promise, JsValue>;
+
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = sendMessage)]
     pub fn tabs_send_message(tab_id: u32, message: &JsValue) -> Result<Promise, JsValue>;
 

@@ -148,11 +148,22 @@ impl Clock for BrowserPorts {
 }
 
 impl ChatPage for BrowserPorts {
-    async fn send_in_tab(&self, tab_id: u32, text: &str, picks: &SitePicks) -> Result<(), String> {
+    async fn send_in_tab(&self, tab_id: u32, origin: &str, text: &str, picks: &SitePicks) -> Result<(), String> {
         let unreachable = |e: JsValue| format!("AutoChat could not reach the chat tab: {}", error_message(&e));
+        // The tab must still show the campaign's site (the page script checks again, as the
+        // tab may navigate between this look and the typing).
+        let tab = JsFuture::from(chrome::tabs_get(tab_id).map_err(unreachable)?).await.map_err(unreachable)?;
+        let shown = Reflect::get(&tab, &"url".into()).ok().and_then(|u| u.as_string());
+        if shown.as_deref().and_then(autochat_core::rules::url_check::web_origin).is_some_and(|o| o != origin) {
+            return Err("The chat tab shows another site now; AutoChat paused rather than type there.".into());
+        }
         let injection = json_value(&Injection { target: InjectionTarget { tab_id }, files: [CONTENT_SCRIPT] })?;
         JsFuture::from(chrome::execute_script(&injection).map_err(unreachable)?).await.map_err(unreachable)?;
-        let message = json_value(&ContentRequest::Send { text: text.to_string(), picks: picks.clone() })?;
+        let message = json_value(&ContentRequest::Send {
+            origin: origin.to_string(),
+            text: text.to_string(),
+            picks: picks.clone(),
+        })?;
         let reply = JsFuture::from(chrome::tabs_send_message(tab_id, &message).map_err(unreachable)?)
             .await
             .map_err(unreachable)?;

@@ -310,8 +310,9 @@ impl Campaign {
 
     /// A message could not be sent: reports the error and pauses, so nothing spins silently.
     pub fn failed(&mut self, error: &str, m: Moment) -> Vec<Event> {
-        let mut events = vec![Event::Error { error: error.to_string() }];
-        if let Ok(paused) = self.pause(Some(error.to_string()), m) {
+        let error = without_urls(error);
+        let mut events = vec![Event::Error { error: error.clone() }];
+        if let Ok(paused) = self.pause(Some(error), m) {
             events.extend(paused);
         }
         events
@@ -343,6 +344,23 @@ impl Campaign {
     pub fn browser_restarted(&mut self, m: Moment) -> Vec<Event> {
         self.stop("The browser was restarted; open the chat page and start the campaign again.", m).unwrap_or_default()
     }
+}
+
+/// Error text with web addresses taken out: an `error` event never carries a page's URL (a
+/// browser message may quote one, and it could hold private parts of the chat).
+pub fn without_urls(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let bare =
+                word.trim_matches(|c: char| c == '"' || c == '\'' || c == '(' || c == ')' || c == ',' || c == '.');
+            if bare.contains("://") {
+                word.replace(bare, "[the page]")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A browser tab as the popup sees it (`chrome.tabs.query`).

@@ -14,6 +14,27 @@ use crate::Error;
 use std::rc::Rc;
 use std::time::Duration;
 
+/// How long the chat page may take to type and send one message.
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Which of two futures finished first.
+enum Either<A, B> {
+    Left(A),
+    Right(B),
+}
+
+/// Runs two futures together and gives the first result (the other is dropped).
+async fn first<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> Either<A::Output, B::Output> {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(v) = a.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Either::Left(v));
+        }
+        b.as_mut().poll(cx).map(Either::Right)
+    })
+    .await
+}
+
 /// Why Start cannot be pressed when the popup found no page to act on.
 const NO_PAGE: &str = "Open the chat page in this window, then click the AutoChat icon.";
 /// Why Start cannot be pressed on a page that is not a web page.
@@ -137,12 +158,13 @@ impl<P: Ports> Engine<P> {
             match (tab, c.next_message(random)) {
                 (Some((tab_id, origin)), Some((_, text))) => {
                     c.next_send_at = Some(m.now.plus(c.config.min_interval_ms));
-                    Some((tab_id, text, c.sites.get(&origin).cloned().unwrap_or_default()))
+                    let picks = c.sites.get(&origin).cloned().unwrap_or_default();
+                    Some((tab_id, origin, text, picks))
                 }
                 _ => None,
             }
         };
-        let Some((tab_id, text, picks)) = prepared else {
+        let Some((tab_id, origin, text, picks)) = prepared else {
             self.state.borrow_mut().sending = false;
             return;
         };
@@ -159,7 +181,14 @@ impl<P: Ports> Engine<P> {
             self.kick();
             return;
         }
-        let result = self.ports.send_in_tab(tab_id, &text, &picks).await;
+        let send = self.ports.send_in_tab(tab_id, &origin, &text, &picks);
+        let result = match first(send, self.ports.sleep(SEND_TIMEOUT)).await {
+            Either::Left(result) => result,
+            Either::Right(()) => Err(format!(
+                "The chat page did not answer within {} s; AutoChat paused the campaign.",
+                SEND_TIMEOUT.as_secs()
+            )),
+        };
         let m = self.moment();
         let random = self.ports.unit();
         let events = {

@@ -15,6 +15,8 @@ pub enum ContentRequest {
     /// Type `text` into the chat's input, send it and confirm it left the input. Answered with
     /// [`SendOutcome`].
     Send {
+        /// The campaign's site: the script refuses to type if the page shows another.
+        origin: String,
         /// The message.
         text: String,
         /// The elements the user picked on this site.

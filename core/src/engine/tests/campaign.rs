@@ -174,3 +174,43 @@ fn no_message_is_typed_unless_the_campaigns_next_state_is_stored_and_stop_always
     );
     assert!(events_received(&fake, "hooks").contains(&"error".to_string()), "the error event went out once stored");
 }
+
+#[test]
+fn a_send_to_a_tab_that_left_the_site_or_that_hangs_pauses_with_an_error() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 10);
+    fake.navigate_tab("https://bank.example.com");
+    start_in_tab(&fake, &e);
+    fake.run();
+    assert!(fake.chat().is_empty(), "nothing typed into another site");
+    let c = ok(&fake, &e, json!({"type": "getCampaign"}));
+    assert_eq!(c["status"], "paused");
+    assert!(c["reason"].as_str().is_some_and(|r| r.contains("another site")));
+
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 10);
+    fake.hang_chat();
+    start_in_tab(&fake, &e);
+    fake.run();
+    fake.advance(20_000);
+    fake.run();
+    let c = ok(&fake, &e, json!({"type": "getCampaign"}));
+    assert_eq!(c["status"], "paused", "{c}");
+    assert!(c["reason"].as_str().is_some_and(|r| r.contains("did not answer within 20 s")));
+    assert!(events_received(&fake, "hooks").contains(&"error".to_string()));
+}
+
+#[test]
+fn error_events_never_carry_a_page_url() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 10);
+    fake.script_chat([Err("Cannot access contents of url \"https://chat.example.com/room?token=s3cret\".".into())]);
+    start_in_tab(&fake, &e);
+    fake.run();
+    let bodies: Vec<String> = fake.sent().iter().filter_map(|s| s.request.body.clone()).collect();
+    let error = bodies.iter().find(|b| b.contains("\"event\":\"error\"")).expect("an error event");
+    assert!(!error.contains("s3cret") && error.contains("[the page]"), "{error}");
+}
