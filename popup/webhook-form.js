@@ -94,6 +94,7 @@ export function createForm(ctx) {
   const formTitle = el('h3', { id: id('form-title') }, 'Add a webhook');
   const formStatus = el('p', { class: 'form-status', id: id('form-status'), role: 'status' });
   const limitNotice = el('p', { class: 'notice', id: id('limit'), hidden: true });
+  const methodWarning = el('p', { class: 'field-warning', id: id('method-warning'), hidden: true });
   const methodHint = el(
     'p',
     { class: 'hint', id: id('method-hint'), hidden: true },
@@ -139,7 +140,7 @@ export function createForm(ctx) {
     el('div', { class: 'field' }, el('label', { for: id('name') }, 'Name'), nameInput, errors.name),
     el('div', { class: 'field' }, el('label', { for: id('url') }, 'URL'), urlInput, errors.url, urlWarning, urlAccess),
     ...formatFields.formatElements,
-    el('div', { class: 'field' }, el('label', { for: id('method') }, 'Method'), methodSelect, methodHint, errors.method),
+    el('div', { class: 'field' }, el('label', { for: id('method') }, 'Method'), methodSelect, methodHint, methodWarning, errors.method),
     el('div', { class: 'field' }, eventsFieldset, errors.events),
     el(
       'div',
@@ -207,6 +208,9 @@ export function createForm(ctx) {
     const w = warnings.find((m) => m.field === 'url');
     urlWarning.textContent = w ? `⚠️ ${w.message}` : '';
     urlWarning.hidden = !w;
+    const m = warnings.find((x) => x.field === 'method');
+    methodWarning.textContent = m ? `⚠️ ${m.message}` : '';
+    methodWarning.hidden = !m;
   }
 
   function clearFieldError(field) {
@@ -282,7 +286,7 @@ export function createForm(ctx) {
       const verb = editing ? 'saved' : 'added';
       resetForm();
       formStatus.textContent = `Webhook “${result.webhook.name}” ${verb}.`;
-      showUrlWarning([]);
+      showUrlWarning(result.warnings);
       await ctx.refresh();
     } catch (error) {
       if (error instanceof client.CommandError && error.fields.length) showFieldErrors(error.fields);

@@ -40,4 +40,9 @@ pub mod ports;
 mod testing;
 
 pub use engine::{Engine, Policies};
+
+/// How much of a response body AutoChat keeps (and so reads): the rest is never downloaded.
+pub const fn delivery_snippet_bytes() -> usize {
+    delivery::history::RESPONSE_SNIPPET_BYTES
+}
 pub use error::Error;

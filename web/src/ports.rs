@@ -61,10 +61,40 @@ async fn fetch(request: &HttpRequest) -> Result<Response, JsValue> {
     response.dyn_into::<Response>()
 }
 
-/// The response body as text (empty when it cannot be read); the caller keeps the first 1 KiB.
+/// The start of the response body as text: at most [`KEPT_BYTES`] are read, and the rest of the
+/// stream is cancelled (a receiver answering megabytes costs nothing).
 async fn read_text(response: &Response) -> String {
-    let Ok(promise) = response.text() else { return String::new() };
-    JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).unwrap_or_default()
+    let mut kept: Vec<u8> = Vec::new();
+    let _ = read_start(response, &mut kept).await;
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// The bytes of a body AutoChat keeps (the history's snippet is cut from them).
+const KEPT_BYTES: usize = autochat_core::delivery_snippet_bytes();
+
+async fn read_start(response: &Response, kept: &mut Vec<u8>) -> Result<(), JsValue> {
+    let call = |target: &JsValue, method: &str| -> Result<JsValue, JsValue> {
+        Reflect::get(target, &method.into())?.dyn_into::<js_sys::Function>()?.call0(target)
+    };
+    let body = Reflect::get(response, &"body".into())?;
+    if body.is_null() || body.is_undefined() {
+        return Ok(());
+    }
+    let reader = call(&body, "getReader")?;
+    loop {
+        let chunk = JsFuture::from(call(&reader, "read")?.dyn_into::<js_sys::Promise>()?).await?;
+        if Reflect::get(&chunk, &"done".into())?.as_bool() == Some(true) {
+            return Ok(());
+        }
+        let bytes = js_sys::Uint8Array::new(&Reflect::get(&chunk, &"value".into())?);
+        let room = KEPT_BYTES.saturating_sub(kept.len());
+        let take = room.min(bytes.length() as usize);
+        kept.extend(bytes.subarray(0, take as u32).to_vec());
+        if kept.len() >= KEPT_BYTES {
+            let _ = call(&reader, "cancel");
+            return Ok(());
+        }
+    }
 }
 
 fn error_name(error: &JsValue) -> Option<String> {

@@ -129,7 +129,10 @@ impl<P: Ports> Engine<P> {
                 }
             }
         };
-        let outcome = self.ports.send(request).await;
+        let outcome = match request.unsendable() {
+            Some(why) => HttpOutcome::NotSent(why),
+            None => self.ports.send(request).await,
+        };
         let duration_ms = self.ports.now().since(now);
         let answer = service_answer(format, &outcome);
         let error = describe_outcome(&outcome, timeout).map(|reason| match &answer.detail {
@@ -339,7 +342,10 @@ impl<P: Ports> Engine<P> {
     /// One attempt of one delivery: send, judge, record, store, continue.
     async fn attempt(self: Rc<Self>, webhook: WebhookId, delivery: DeliveryId, request: HttpRequest) {
         let started = self.ports.now();
-        let outcome = self.ports.send(request).await;
+        let outcome = match request.unsendable() {
+            Some(why) => HttpOutcome::NotSent(why),
+            None => self.ports.send(request).await,
+        };
         let now = self.ports.now();
         let offline = matches!(outcome, HttpOutcome::NetworkError(_)) && !self.ports.online();
         let random = self.ports.unit();

@@ -194,7 +194,7 @@ pub fn judge(
         HttpOutcome::Response { status, retry_after, .. } => {
             (matches!(status, 408 | 425 | 429) || (500..600).contains(status), retry_after.as_deref())
         }
-        HttpOutcome::Redirected => (false, None),
+        HttpOutcome::Redirected | HttpOutcome::NotSent(_) => (false, None),
         HttpOutcome::TimedOut | HttpOutcome::NetworkError(_) => (true, None),
     };
     let Some(base) = policy.delay_before_retry(mode, attempts).filter(|_| retryable) else {
@@ -221,6 +221,7 @@ pub fn describe_outcome(outcome: &HttpOutcome, timeout: Duration) -> Option<Stri
         }
         HttpOutcome::TimedOut => Some(format!("No response within {} s (timed out).", timeout.as_secs())),
         HttpOutcome::NetworkError(detail) => Some(describe_network_error(detail)),
+        HttpOutcome::NotSent(why) => Some(why.clone()),
     }
 }
 

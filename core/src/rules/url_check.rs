@@ -48,12 +48,10 @@ impl CheckedUrl {
 
 /// True for host names that always mean this machine.
 pub fn is_local_host(host: &str) -> bool {
-    host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || is_loopback_v4(host)
-}
-
-fn is_loopback_v4(host: &str) -> bool {
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() == 4 && parts.first() == Some(&"127") && parts.iter().all(|p| p.parse::<u8>().is_ok())
+    // Exactly the hosts the manifest grants up front (`localhost`, `*.localhost`, `127.0.0.1`):
+    // any other loopback address (127.0.0.2, [::1]) is asked for like any site, so no request
+    // fails for want of a permission AutoChat assumed it had.
+    host == "localhost" || host.ends_with(".localhost") || host == "127.0.0.1"
 }
 
 /// Checks `input` and explains the first problem in words a user can act on.
@@ -313,17 +311,17 @@ mod tests {
 
     #[test]
     fn knows_local_hosts_and_origin_patterns() {
-        let local = [
-            "http://localhost:3000/",
-            "http://127.0.0.1/",
-            "http://127.9.8.7:1/",
-            "http://[::1]/",
-            "http://app.localhost/",
-        ];
+        let local = ["http://localhost:3000/", "http://127.0.0.1/", "http://app.localhost/"];
         for url in local {
             assert!(check_url(url).expect("valid").is_local(), "{url}");
         }
-        for url in ["http://example.com/", "http://127.0.0.1.example.com/", "http://10.0.0.1/"] {
+        for url in [
+            "http://example.com/",
+            "http://127.0.0.1.example.com/",
+            "http://10.0.0.1/",
+            "http://127.0.0.2/",
+            "http://[::1]/",
+        ] {
             assert!(!check_url(url).expect("valid").is_local(), "{url}");
         }
         assert_eq!(

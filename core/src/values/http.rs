@@ -65,4 +65,21 @@ pub enum HttpOutcome {
     TimedOut,
     /// No connection (refused, DNS, TLS, offline, CORS); the text is the browser's.
     NetworkError(String),
+    /// AutoChat did not send it, because no server would accept it; the text says why.
+    NotSent(String),
+}
+
+/// The longest URL AutoChat sends: many servers refuse longer ones (8 KB is a common limit).
+pub const MAX_URL_BYTES: usize = 8_000;
+
+impl HttpRequest {
+    /// Why this request is not worth sending, if it is not (a GET whose URL grew too long).
+    pub fn unsendable(&self) -> Option<String> {
+        (self.url.len() > MAX_URL_BYTES).then(|| {
+            format!(
+                "The GET URL would be {} bytes, more than servers accept ({MAX_URL_BYTES}): the event's data travels in it. Switch this webhook to POST.",
+                self.url.len()
+            )
+        })
+    }
 }

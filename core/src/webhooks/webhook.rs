@@ -138,6 +138,9 @@ pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessa
         errors.push(FieldMessage::new("name", "The name must be on one line."));
     }
 
+    if draft.method.trim().eq_ignore_ascii_case("GET") {
+        warnings.push(FieldMessage::new("method", "A GET webhook carries each event in its URL, and servers refuse URLs over about 8 KB: long messages will not arrive. Use POST if your endpoint allows it."));
+    }
     let url = match check_url(&draft.url) {
         Ok(url) => {
             if url.scheme == Scheme::Http && !url.is_local() {

@@ -383,3 +383,25 @@ fn open_pages_hear_of_outcomes_in_a_few_notices_not_one_per_request() {
     assert_eq!(notices[0].histories, vec![WebhookId(id)], "the history gained entries");
     assert!(!notices[0].campaign);
 }
+
+#[test]
+fn a_get_url_too_long_for_servers_is_not_sent_and_says_to_use_post() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let v = ok(
+        &fake,
+        &e,
+        json!({"type": "addWebhook", "webhook": {"name": "g", "url": "https://a.com/g", "method": "GET", "events": ["error"]}}),
+    );
+    assert_eq!(v["warnings"][0]["field"], "method", "warned when saved");
+    let id = v["webhook"]["id"].as_str().expect("id").to_string();
+    emit_error(&fake, &e, &"x".repeat(9_000));
+    fake.run();
+    assert!(fake.sent().is_empty(), "not sent");
+    let history = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}));
+    assert!(
+        history["entries"][0]["error"].as_str().is_some_and(|r| r.contains("Switch this webhook to POST")),
+        "{history}"
+    );
+    assert_eq!(webhook(&fake, &e, &id)["failureCount"], 1);
+}
