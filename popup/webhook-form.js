@@ -79,6 +79,17 @@ export function createForm(ctx) {
     placeholder: '{"Authorization": "Bearer …"}',
     'aria-describedby': `${id('headers-hint')} ${id('headers-error')}`,
   });
+  const revealHeaders = el('button', { type: 'button', class: 'small', id: id('reveal-headers'), hidden: true }, 'Show values');
+  revealHeaders.addEventListener('click', async () => {
+    if (!editing) return;
+    try {
+      const { headers } = await client.send({ type: 'revealHeaders', id: editing.id });
+      headersInput.value = JSON.stringify(headers, null, 2);
+      revealHeaders.hidden = true;
+    } catch (error) {
+      formStatus.textContent = error instanceof Error ? error.message : String(error);
+    }
+  });
   const retrySelect = el(
     'select',
     { id: id('retry'), name: 'retryMode', 'aria-describedby': `${id('retry-hint')} ${id('retryMode-error')}` },
@@ -147,7 +158,7 @@ export function createForm(ctx) {
       { class: 'field' },
       el('label', { for: id('headers') }, 'Custom Headers ', el('span', { class: 'optional' }, '(optional, JSON)')),
       headersInput,
-      el('p', { class: 'hint', id: id('headers-hint') }, catalog.hints.headers ?? ''),
+      el('p', { class: 'hint', id: id('headers-hint') }, catalog.hints.headers ?? '', ' ', revealHeaders),
       errors.headers,
     ),
     el('div', { class: 'field' }, el('label', { for: id('retry') }, 'Retries'), retrySelect, retryHint, errors.retryMode),
@@ -302,6 +313,7 @@ export function createForm(ctx) {
     form.reset();
     methodSelect.value = 'POST';
     retrySelect.value = 'persistent';
+    revealHeaders.hidden = true;
     describeRetry();
     formatFields.reset();
     signingFields.reset();
@@ -331,7 +343,9 @@ export function createForm(ctx) {
     eventBoxes.forEach((b) => {
       b.checked = webhook.events.includes(b.value);
     });
+    // Values arrive masked (********1234); sent back unchanged they keep what is stored.
     headersInput.value = Object.keys(webhook.headers).length ? JSON.stringify(webhook.headers, null, 2) : '';
+    revealHeaders.hidden = Object.keys(webhook.headers).length === 0;
     formTitle.textContent = `Edit “${webhook.name}”`;
     submitButton.textContent = '💾 Save Changes';
     cancelButton.hidden = false;

@@ -108,7 +108,8 @@ test('add, edit, toggle, test, see stats change live, and delete a webhook', asy
   assert.match(await d.getByRole('status').first().textContent(), /added/);
   assert.equal(await d.getByLabel('Name').inputValue(), '', 'the form is ready for the next one');
   let [saved] = await stored();
-  assert.deepEqual([saved.name, saved.events, saved.headers], ['Team Slack', ['message_sent', 'error'], { Authorization: 'Bearer T' }]);
+  assert.deepEqual([saved.name, saved.events, saved.headers], ['Team Slack', ['message_sent', 'error'], { Authorization: '********' }], 'values masked');
+  assert.deepEqual((await ext.call({ type: 'revealHeaders', id: saved.id })).headers, { Authorization: 'Bearer T' });
   assert.match(await item('Team Slack').textContent(), /✅ Enabled/);
   assert.match(await item('Team Slack').textContent(), new RegExp(`POST\\s*${receiver.base.replace('http://', '')}`));
 
@@ -120,6 +121,7 @@ test('add, edit, toggle, test, see stats change live, and delete a webhook', asy
   await item('Team Slack (alerts)').waitFor();
   [saved] = await stored();
   assert.deepEqual([saved.name, saved.method], ['Team Slack (alerts)', 'PUT']);
+  assert.deepEqual((await ext.call({ type: 'revealHeaders', id: saved.id })).headers, { Authorization: 'Bearer T' }, 'a masked value kept what was stored');
 
   // Toggle off and on
   await item('Team Slack (alerts)').getByRole('switch').click();

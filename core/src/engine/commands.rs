@@ -6,7 +6,9 @@ use super::Engine;
 use crate::campaign::{SitePicks, Target};
 use crate::ports::Ports;
 use crate::protocol::commands::*;
-use crate::protocol::views::{Deleted, GlobalSwitch, ListView, SavedWebhook, SecretView, Validation, WebhookView};
+use crate::protocol::views::{
+    Deleted, GlobalSwitch, HeadersView, ListView, SavedWebhook, SecretView, Validation, WebhookView,
+};
 use crate::protocol::{admit, parse_command, reply, Caller, Command};
 use crate::rules::event::Event;
 use crate::signing::{Secret, Signing};
@@ -76,6 +78,9 @@ impl<P: Ports> Engine<P> {
             Command::ClearPicks(c) => reply::<ClearPicks>(self.clear_picks(&c.origin).await),
             Command::RevealSecret(c) => reply::<RevealSecret>(self.reveal_secret(&c.id)),
             Command::RotateSecret(c) => reply::<RotateSecret>(self.rotate_secret(&c.id).await),
+            Command::RevealHeaders(c) => reply::<RevealHeaders>(
+                self.state.borrow().registry().get(&c.id).map(|w| HeadersView { headers: w.headers.clone() }),
+            ),
             Command::TabClosed(c) => {
                 reply::<TabClosed>(self.transition(|camp, m| Ok(camp.tab_closed(c.tab_id, m))).await)
             }

@@ -9,6 +9,7 @@ use crate::protocol::views::{
     Collecting, DeliveryState, HistoryEntry, HistoryView, Limits, ListView, Permission, SigningView, StatusView,
     WebhookView,
 };
+use crate::rules::headers::mask;
 use crate::rules::url_check::check_url;
 use crate::values::ids::WebhookId;
 use crate::webhooks::registry::{success_rate, MAX_WEBHOOKS};
@@ -46,7 +47,7 @@ impl<P: Ports> Engine<P> {
                 .unwrap_or_default(),
             method: w.method,
             events: w.events.clone(),
-            headers: w.headers.clone(),
+            headers: w.headers.iter().map(|(k, v)| (k.clone(), mask(v))).collect(),
             enabled: w.enabled,
             created_at: w.created_at.clone(),
             last_triggered: w.last_triggered.clone(),

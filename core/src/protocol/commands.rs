@@ -6,8 +6,8 @@
 //! commands from JSON, and lists them for the TypeScript declarations.
 
 use super::views::{
-    CampaignView, Deleted, Discarded, EmitResult, GlobalSwitch, HistoryView, ListView, Redelivered, SavedWebhook,
-    SecretView, StatusView, TestResult, Validation, WebhookView,
+    CampaignView, Deleted, Discarded, EmitResult, GlobalSwitch, HeadersView, HistoryView, ListView, Redelivered,
+    SavedWebhook, SecretView, StatusView, TestResult, Validation, WebhookView,
 };
 use crate::campaign::config::CampaignDraft;
 use crate::values::ids::{DeliveryId, WebhookId};
@@ -109,6 +109,8 @@ commands! {
     "revealSecret" => RevealSecret -> SecretView,
     /// Replaces a webhook's signing secret; the old one keeps signing for 24 hours.
     "rotateSecret" => RotateSecret -> WebhookView,
+    /// A webhook's custom header values, for the form's explicit Reveal.
+    "revealHeaders" => RevealHeaders -> HeadersView,
 }
 
 /// Declares the command structs with the attributes every one of them shares.
@@ -271,6 +273,11 @@ command_structs! {
     }
     /// See [`Command::RevealSecret`].
     pub struct RevealSecret {
+        /// Which webhook.
+        pub id: WebhookId,
+    }
+    /// See [`Command::RevealHeaders`].
+    pub struct RevealHeaders {
         /// Which webhook.
         pub id: WebhookId,
     }

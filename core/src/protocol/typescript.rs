@@ -46,7 +46,7 @@ fn write_the_typescript_declarations() {
         ListWebhooks, GetWebhook, AddWebhook, UpdateWebhook, DeleteWebhook, SetWebhookEnabled, SetWebhooksEnabled,
         ClearStats, TestWebhook, Emit, ValidateWebhook, GetHistory, DiscardDeliveries, Redeliver, GetStatus,
         GetCampaign, SaveCampaign, StartCampaign, PauseCampaign, ResumeCampaign, StopCampaign, SavePicks,
-        ClearPicks, TabClosed, TabNavigated, PageRef, RevealSecret, RotateSecret, SigningView, SecretView, Filter, Condition, Operator, FieldType, FieldChoice, BatchSettings, Collecting,
+        ClearPicks, TabClosed, TabNavigated, PageRef, RevealSecret, RotateSecret, RevealHeaders, HeadersView, SigningView, SecretView, Filter, Condition, Operator, FieldType, FieldChoice, BatchSettings, Collecting,
         WebhookView, ListView, Permission, Limits, SavedWebhook, Deleted, GlobalSwitch, TestResult, EmitResult,
         DeliveryRef, Validation, HistoryView, HistoryEntry, Discarded, Redelivered, StatusView, CampaignView,
         CampaignSettings, CampaignLimits, DeliveryState,

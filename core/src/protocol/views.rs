@@ -45,7 +45,8 @@ views! {
         pub method: Method,
         /// The events it is subscribed to, in the guide's order.
         pub events: Vec<EventKind>,
-        /// Custom headers.
+        /// Custom headers, their values masked (`********` and the last four characters); sent back
+        /// unchanged in a draft, a masked value keeps what is stored. `revealHeaders` gives them.
         pub headers: BTreeMap<String, String>,
         /// Whether it receives deliveries.
         pub enabled: bool,
@@ -116,6 +117,12 @@ views! {
         pub count: usize,
         /// When it is sent at the latest (RFC 3339).
         pub closes_at: String,
+    }
+
+    /// A webhook's custom headers, revealed on request.
+    pub struct HeadersView {
+        /// Name to value.
+        pub headers: BTreeMap<String, String>,
     }
 
     /// A signing secret, revealed on request.

@@ -38,6 +38,18 @@ const FORBIDDEN_BY_BROWSER: [&str; 21] = [
 pub const OWNED_BY_AUTOCHAT: [&str; 4] =
     ["webhook-id", "webhook-timestamp", "webhook-signature", "x-hub-signature-256"];
 
+/// A header value as pages are shown it: `********` and its last four characters (all asterisks when it is
+/// short), so an `Authorization` token never reaches a page unless the user asks to reveal it.
+pub fn mask(value: &str) -> String {
+    let count = value.chars().count();
+    if count <= 8 {
+        "********".into()
+    } else {
+        let tail: String = value.chars().skip(count - 4).collect();
+        format!("********{tail}")
+    }
+}
+
 /// Reads the Custom Headers box of the form: empty means no headers, anything else must be JSON.
 pub fn parse_headers_text(text: &str) -> Result<serde_json::Value, String> {
     if text.trim().is_empty() {
@@ -119,6 +131,12 @@ fn is_token_char(b: u8) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn values_are_masked_but_for_their_last_four_characters() {
+        assert_eq!(mask("Bearer abcdefgh1234"), "********1234");
+        assert_eq!(mask("short"), "********");
+    }
 
     #[test]
     fn a_long_non_ascii_name_is_refused_not_a_panic() {

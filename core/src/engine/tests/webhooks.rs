@@ -158,3 +158,28 @@ fn plain_http_is_saved_with_a_warning() {
     );
     assert_eq!(v["warnings"][0]["field"], "url");
 }
+
+#[test]
+fn header_values_are_masked_in_replies_and_a_masked_value_keeps_what_is_stored() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let v = ok(
+        &fake,
+        &e,
+        json!({"type": "addWebhook", "webhook": {"name": "a", "url": "https://a.com", "events": ["error"], "headers": {"Authorization": "Bearer abcdefgh1234"}}}),
+    );
+    let id = v["webhook"]["id"].as_str().expect("id").to_string();
+    assert_eq!(v["webhook"]["headers"]["Authorization"], "********1234");
+    assert!(!ok(&fake, &e, json!({"type": "listWebhooks"})).to_string().contains("abcdefgh"), "never in a list");
+    ok(
+        &fake,
+        &e,
+        json!({"type": "updateWebhook", "id": id, "webhook": {"name": "b", "url": "https://a.com", "events": ["error"], "headers": {"Authorization": "********1234"}}}),
+    );
+    assert_eq!(
+        ok(&fake, &e, json!({"type": "revealHeaders", "id": id}))["headers"]["Authorization"],
+        "Bearer abcdefgh1234"
+    );
+    emit_error(&fake, &e, "x");
+    assert_eq!(fake.sent()[0].header("Authorization"), Some("Bearer abcdefgh1234"));
+}

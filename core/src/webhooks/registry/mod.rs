@@ -4,6 +4,7 @@
 use crate::conditions::{Filter, FilterState};
 use crate::delivery::batch::BatchSettings;
 use crate::rules::event::EventKind;
+use crate::rules::headers::mask;
 use crate::rules::retry::{describe_status, RetryMode};
 use crate::rules::url_check::check_url;
 use crate::signing::{Secret, Signing};
@@ -146,7 +147,14 @@ impl Registry {
         w.url = draft.url.url;
         w.method = draft.method;
         w.events = draft.events;
-        w.headers = draft.headers;
+        // A value sent back masked, as the page was shown it, keeps what is stored.
+        let mut headers = draft.headers;
+        for (name, value) in headers.iter_mut() {
+            if let Some(stored) = w.headers.get(name).filter(|stored| mask(stored) == *value) {
+                *value = stored.clone();
+            }
+        }
+        w.headers = headers;
         if let Some(enabled) = draft.enabled {
             w.enabled = enabled;
         }
