@@ -8,6 +8,7 @@
 // file builds DOM (text only), wires events, and refreshes when the worker says something changed.
 import * as client from './client.js';
 import { el } from './dom.js';
+import { createTransfer } from './transfer.js';
 import { describeAge, describeWait, catalog as loadCatalog, originPattern } from './wasm.js';
 import { createForm } from './webhook-form.js';
 import { loadHistory } from './webhook-history.js';
@@ -54,12 +55,19 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
   );
   const listStatus = el('p', { class: 'form-status', role: 'status', id: id('list-status') });
 
+  const transfer = createTransfer(id, {
+    refresh: () => refresh(),
+    say: (text) => {
+      listStatus.textContent = text;
+    },
+  });
   root.replaceChildren(
     el('section', { class: 'manager-form' }, form.element),
     el(
       'section',
       { class: 'manager-list', 'aria-labelledby': id('list-title') },
       el('h3', { id: id('list-title') }, 'Your webhooks'),
+      transfer.element,
       listStatus,
       emptyState,
       list,
@@ -105,6 +113,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
       return null;
     }
     await render(latest, force);
+    transfer.show(latest);
     reloadOpenHistories();
     return latest;
   }

@@ -22,6 +22,10 @@ pub const REGISTRY_KEY: &str = "autochat.registry";
 pub const OUTBOX_KEY: &str = "autochat.outbox";
 /// Storage key of the campaign document (settings, state, counters, picks per site).
 pub const CAMPAIGN_KEY: &str = "autochat.campaign";
+/// Where the JavaScript AutoChat 4.x kept its webhooks (the guide's objects), read once.
+pub const LEGACY_WEBHOOKS_KEY: &str = "webhooks";
+/// Where AutoChat 4.x kept its global switch.
+pub const LEGACY_ENABLED_KEY: &str = "webhooksEnabled";
 /// Storage key prefix of each waiting delivery (`autochat.delivery.<delivery id>`).
 pub const DELIVERY_KEY_PREFIX: &str = "autochat.delivery.";
 /// Storage key prefix of each batch being collected (`autochat.batch.<webhook id>`).

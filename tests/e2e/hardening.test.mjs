@@ -50,3 +50,77 @@ test('a header value an HTTP header cannot carry is refused in the form, with th
   );
   await page.close();
 });
+
+test('webhooks from AutoChat 4.x come over once, with their statistics; invalid ones are explained', async () => {
+  const fresh = await launch();
+  try {
+    await fresh.page.evaluate(() =>
+      chrome.storage.local.set({
+        webhooks: [
+          {
+            id: 'webhook_1',
+            name: 'Old API',
+            url: 'https://api.example.com/hook',
+            method: 'POST',
+            events: ['message_sent'],
+            headers: {},
+            enabled: true,
+            createdAt: '2025-11-01T10:00:00.000Z',
+            lastTriggered: null,
+            triggerCount: 7,
+            failureCount: 1,
+          },
+          { id: 'webhook_2', name: 'Broken', url: 'not a url', method: 'POST', events: ['error'], headers: {}, enabled: true },
+        ],
+        webhooksEnabled: true,
+      }),
+    );
+    await fresh.stopWorker();
+    const list = await waitFor(
+      async () => {
+        const r = await fresh.send({ type: 'listWebhooks' }).catch(() => null);
+        return r?.value?.legacyImport && r.value;
+      },
+      { what: 'the import' },
+    );
+    assert.deepEqual(
+      list.webhooks.map((w) => [w.name, w.triggerCount, w.failureCount]),
+      [['Old API', 7, 1]],
+    );
+    await fresh.page.reload();
+    const report = fresh.page.locator('.legacy-import');
+    await report.waitFor();
+    assert.match(await report.textContent(), /brought over: Old API/);
+    assert.match(await report.textContent(), /Broken — /);
+    assert.ok((await fresh.page.evaluate(() => chrome.storage.local.get('webhooks'))).webhooks, 'the originals stay');
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('Export then Import in the manager brings the webhooks back, after a preview', async () => {
+  const page = await ext.context.newPage();
+  await page.goto(ext.url('options/options.html'));
+  for (const w of (await ext.call({ type: 'listWebhooks' })).webhooks) await ext.call({ type: 'deleteWebhook', id: w.id });
+  await ext.call({
+    type: 'addWebhook',
+    webhook: { name: 'Round trip', url: `${receiver.base}/ok/rt`, events: ['error'], headers: { 'X-Key': 'abcdefgh1234' } },
+  });
+  await page.reload();
+  await page.getByLabel('include secrets').check();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: /Export/ }).click();
+  const file = await (await download).path();
+  await ext.call({ type: 'deleteWebhook', id: (await ext.call({ type: 'listWebhooks' })).webhooks[0].id });
+  await page.reload();
+  await page.locator('#options-import-file').setInputFiles(file);
+  const preview = page.getByRole('region', { name: 'Import' });
+  await preview.waitFor();
+  assert.match(await preview.textContent(), /adds Round trip/);
+  assert.deepEqual((await ext.call({ type: 'listWebhooks' })).webhooks, [], 'nothing before the confirmation');
+  await preview.getByRole('button', { name: 'Import' }).click();
+  await page.getByRole('listitem').filter({ hasText: 'Round trip' }).waitFor();
+  const [back] = (await ext.call({ type: 'listWebhooks' })).webhooks;
+  assert.deepEqual((await ext.call({ type: 'revealHeaders', id: back.id })).headers, { 'X-Key': 'abcdefgh1234' });
+  await page.close();
+});

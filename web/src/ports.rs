@@ -111,7 +111,13 @@ impl Storage for BrowserPorts {
         let found = JsFuture::from(chrome::storage_get(&list).map_err(|e| error_message(&e))?)
             .await
             .map_err(|e| error_message(&e))?;
-        Ok(keys.iter().map(|k| Reflect::get(&found, &JsValue::from_str(k)).ok().and_then(|v| v.as_string())).collect())
+        // AutoChat stores JSON text; other values (AutoChat 4.x kept objects) are read as JSON.
+        let text = |v: JsValue| {
+            v.as_string().or_else(|| {
+                (!v.is_undefined()).then(|| js_sys::JSON::stringify(&v).ok().and_then(|t| t.as_string())).flatten()
+            })
+        };
+        Ok(keys.iter().map(|k| Reflect::get(&found, &JsValue::from_str(k)).ok().and_then(text)).collect())
     }
 
     async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String> {

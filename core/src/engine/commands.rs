@@ -7,12 +7,13 @@ use crate::campaign::{SitePicks, Target};
 use crate::ports::Ports;
 use crate::protocol::commands::*;
 use crate::protocol::views::{
-    Deleted, GlobalSwitch, HeadersView, ListView, SavedWebhook, SecretView, Validation, WebhookView,
+    Deleted, ExportView, GlobalSwitch, HeadersView, ListView, SavedWebhook, SecretView, Validation, WebhookView,
 };
 use crate::protocol::{admit, parse_command, reply, Caller, Command};
 use crate::rules::event::Event;
 use crate::signing::{Secret, Signing};
 use crate::values::ids::WebhookId;
+use crate::webhooks::transfer::{export, plan_import, TransferReport};
 use crate::webhooks::webhook::{validate_draft, WebhookDraft};
 use crate::Error;
 use std::rc::Rc;
@@ -78,6 +79,19 @@ impl<P: Ports> Engine<P> {
             Command::ClearPicks(c) => reply::<ClearPicks>(self.clear_picks(&c.origin).await),
             Command::RevealSecret(c) => reply::<RevealSecret>(self.reveal_secret(&c.id)),
             Command::RotateSecret(c) => reply::<RotateSecret>(self.rotate_secret(&c.id).await),
+            Command::ExportWebhooks(c) => reply::<ExportWebhooks>(Ok(self.export(c.include_secrets))),
+            Command::PreviewImport(c) => reply::<PreviewImport>(
+                plan_import(self.state.borrow().registry(), &c.file).map(|p| p.report).map_err(Error::Refused),
+            ),
+            Command::ImportWebhooks(c) => reply::<ImportWebhooks>(self.import(&c.file).await),
+            Command::DismissLegacyImport(_) => reply::<DismissLegacyImport>(
+                self.commit(&[Part::Registry], |s| {
+                    s.registry_mut(When::Now).legacy_import = None;
+                    Ok(())
+                })
+                .await
+                .map(|()| self.list_view()),
+            ),
             Command::RevealHeaders(c) => reply::<RevealHeaders>(
                 self.state.borrow().registry().get(&c.id).map(|w| HeadersView { headers: w.headers.clone() }),
             ),
@@ -171,6 +185,47 @@ impl<P: Ports> Engine<P> {
         })
         .await?;
         self.webhook_view(id)
+    }
+
+    /// The export file: settings of every webhook, secrets only when asked for.
+    fn export(&self, include_secrets: bool) -> ExportView {
+        let now = self.ports.now().to_rfc3339();
+        let file = export(self.state.borrow().registry(), &self.version, &now, include_secrets);
+        ExportView {
+            file_name: format!("autochat-webhooks-{}.json", now.get(..10).unwrap_or("export")),
+            text: serde_json::to_string_pretty(&file).unwrap_or_default(),
+        }
+    }
+
+    /// Imports a file as one change: all of it is stored, or nothing.
+    async fn import(self: &Rc<Self>, file: &str) -> Result<TransferReport, Error> {
+        let plan = plan_import(self.state.borrow().registry(), file).map_err(Error::Refused)?;
+        let now = self.ports.now();
+        let mut secrets = Vec::new();
+        for _ in &plan.add {
+            secrets.push(Secret::generate(self.random_bytes()));
+        }
+        let ids: Vec<WebhookId> = plan.add.iter().map(|_| WebhookId::from_random(self.random_bytes())).collect();
+        let mut parts = vec![Part::Registry];
+        parts.extend(ids.iter().map(Part::History));
+        let report = plan.report.clone();
+        self.commit(&parts, |s| {
+            let registry = s.registry_mut(When::Now);
+            registry.webhooks_enabled = plan.webhooks_enabled;
+            for (id, draft) in plan.replace {
+                registry.update(&id, draft, now)?;
+            }
+            for ((draft, id), secret) in plan.add.into_iter().zip(&ids).zip(secrets) {
+                registry.add(draft, id.clone(), now, secret)?;
+            }
+            for id in &ids {
+                s.history_mut(id, When::Now);
+            }
+            Ok(())
+        })
+        .await?;
+        self.kick();
+        Ok(report)
     }
 
     async fn clear_stats(self: &Rc<Self>, id: Option<&WebhookId>) -> Result<ListView, Error> {

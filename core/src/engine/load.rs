@@ -14,9 +14,12 @@ use crate::store::{
     decode_campaign, decode_history, decode_outbox, decode_registry, history_key, CAMPAIGN_KEY, DELIVERY_KEY_PREFIX,
     OUTBOX_KEY, REGISTRY_KEY,
 };
+use crate::store::{LEGACY_ENABLED_KEY, LEGACY_WEBHOOKS_KEY};
 use crate::values::ids::{DeliveryId, WebhookId};
 use crate::values::time::Millis;
 use crate::webhooks::registry::Registry;
+use crate::webhooks::registry::MAX_WEBHOOKS;
+use crate::webhooks::transfer::{read_legacy, TransferReport};
 use crate::Error;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -28,7 +31,12 @@ impl<P: Ports> Engine<P> {
         let now = ports.now();
         let texts = ports.read(&[REGISTRY_KEY, OUTBOX_KEY, CAMPAIGN_KEY]).await.map_err(Error::Storage)?;
         let text = |i: usize| texts.get(i).and_then(Option::as_deref);
-        let registry = decode_registry(text(0), now.0)?;
+        let mut registry = decode_registry(text(0), now.0)?;
+        // The first start after AutoChat 4.x: its webhooks come in once (the originals stay).
+        let imported = match text(0) {
+            None => import_legacy(&ports, &mut registry.value, now).await,
+            Some(_) => false,
+        };
         let outbox = decode_outbox(text(1), now.0)?;
         let campaign = decode_campaign(text(2), now.0)?;
         // An unreadable document is backed up once, then replaced by a fresh one, so the next start
@@ -96,6 +104,10 @@ impl<P: Ports> Engine<P> {
             must_rewrite |= registry_bad || outbox_bad || campaign_bad || !unreadable_histories.is_empty();
         }
         must_rewrite |= check_loaded(&mut state, now);
+        if imported {
+            state.registry_mut(When::Now);
+            must_rewrite = true;
+        }
         let engine = Rc::new(Engine {
             ports,
             version: version.into(),
@@ -118,6 +130,35 @@ impl<P: Ports> Engine<P> {
         }
         Ok(engine)
     }
+}
+
+/// Imports what AutoChat 4.x stored (`webhooks`, `webhooksEnabled`): every valid webhook with its
+/// statistics, the rest listed with their reasons in the registry's `legacy_import`, which the
+/// manager shows. Returns whether there was anything to import.
+async fn import_legacy<P: Ports>(ports: &P, registry: &mut Registry, now: Millis) -> bool {
+    let Ok(texts) = ports.read(&[LEGACY_WEBHOOKS_KEY, LEGACY_ENABLED_KEY]).await else { return false };
+    let Some(webhooks) = texts.first().cloned().flatten() else { return false };
+    let enabled = texts.get(1).cloned().flatten();
+    registry.webhooks_enabled = enabled.as_deref() != Some("false");
+    let (valid, refused) = read_legacy(&webhooks, MAX_WEBHOOKS.saturating_sub(registry.webhooks.len()), || {
+        let mut bytes = [0u8; 8];
+        ports.fill(&mut bytes);
+        WebhookId::from_random(bytes)
+    });
+    let mut report = TransferReport { refused, ..TransferReport::default() };
+    for (id, draft, stats) in valid {
+        let mut key = [0u8; 32];
+        ports.fill(&mut key);
+        let name = draft.name.clone();
+        if registry.add(draft, id.clone(), now, Secret::generate(key)).is_ok() {
+            if let Some(w) = registry.webhooks.iter_mut().find(|w| w.id == id) {
+                stats.apply(w);
+            }
+            report.added.push(name);
+        }
+    }
+    registry.legacy_import = Some(report);
+    true
 }
 
 /// What storage holds is checked, not trusted: deliveries whose webhook is gone are dropped, and a

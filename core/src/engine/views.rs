@@ -120,6 +120,7 @@ impl<P: Ports> Engine<P> {
                     thousands(MAX_PENDING_DELIVERIES)
                 )
             }),
+            legacy_import: registry.legacy_import.clone(),
             limits: Limits {
                 max_webhooks: MAX_WEBHOOKS,
                 max_pending_deliveries: MAX_PENDING_DELIVERIES,

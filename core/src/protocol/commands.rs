@@ -6,11 +6,12 @@
 //! commands from JSON, and lists them for the TypeScript declarations.
 
 use super::views::{
-    CampaignView, Deleted, Discarded, EmitResult, GlobalSwitch, HeadersView, HistoryView, ListView, Redelivered,
-    SavedWebhook, SecretView, StatusView, TestResult, Validation, WebhookView,
+    CampaignView, Deleted, Discarded, EmitResult, ExportView, GlobalSwitch, HeadersView, HistoryView, ListView,
+    Redelivered, SavedWebhook, SecretView, StatusView, TestResult, Validation, WebhookView,
 };
 use crate::campaign::config::CampaignDraft;
 use crate::values::ids::{DeliveryId, WebhookId};
+use crate::webhooks::transfer::TransferReport;
 use crate::webhooks::webhook::WebhookDraft;
 use crate::Error;
 use serde::Deserialize;
@@ -111,6 +112,14 @@ commands! {
     "rotateSecret" => RotateSecret -> WebhookView,
     /// A webhook's custom header values, for the form's explicit Reveal.
     "revealHeaders" => RevealHeaders -> HeadersView,
+    /// The webhooks and settings as an export file.
+    "exportWebhooks" => ExportWebhooks -> ExportView,
+    /// What importing a file would do; changes nothing.
+    "previewImport" => PreviewImport -> TransferReport,
+    /// Imports a file: adds its webhooks, replaces those of the same name.
+    "importWebhooks" => ImportWebhooks -> TransferReport,
+    /// Forgets the report of the import from AutoChat 4.x.
+    "dismissLegacyImport" => DismissLegacyImport -> ListView,
 }
 
 /// Declares the command structs with the attributes every one of them shares.
@@ -281,6 +290,23 @@ command_structs! {
         /// Which webhook.
         pub id: WebhookId,
     }
+    /// See [`Command::ExportWebhooks`].
+    pub struct ExportWebhooks {
+        /// Include header values and signing secrets.
+        pub include_secrets: bool,
+    }
+    /// See [`Command::PreviewImport`].
+    pub struct PreviewImport {
+        /// The file's text.
+        pub file: String,
+    }
+    /// See [`Command::ImportWebhooks`].
+    pub struct ImportWebhooks {
+        /// The file's text.
+        pub file: String,
+    }
+    /// See [`Command::DismissLegacyImport`].
+    pub struct DismissLegacyImport {}
     /// See [`Command::RotateSecret`].
     pub struct RotateSecret {
         /// Which webhook.

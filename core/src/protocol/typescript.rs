@@ -21,6 +21,7 @@ use crate::rules::retry::RetryMode;
 use crate::values::field::FieldMessage;
 use crate::values::http::Method;
 use crate::values::ids::{DeliveryId, WebhookId};
+use crate::webhooks::transfer::{ExportFile, ExportedWebhook, Refused, TransferReport};
 use crate::webhooks::webhook::WebhookDraft;
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
@@ -46,7 +47,7 @@ fn write_the_typescript_declarations() {
         ListWebhooks, GetWebhook, AddWebhook, UpdateWebhook, DeleteWebhook, SetWebhookEnabled, SetWebhooksEnabled,
         ClearStats, TestWebhook, Emit, ValidateWebhook, GetHistory, DiscardDeliveries, Redeliver, GetStatus,
         GetCampaign, SaveCampaign, StartCampaign, PauseCampaign, ResumeCampaign, StopCampaign, SavePicks,
-        ClearPicks, TabClosed, TabNavigated, PageRef, RevealSecret, RotateSecret, RevealHeaders, HeadersView, SigningView, SecretView, Filter, Condition, Operator, FieldType, FieldChoice, BatchSettings, Collecting,
+        ClearPicks, TabClosed, TabNavigated, PageRef, RevealSecret, RotateSecret, RevealHeaders, HeadersView, ExportWebhooks, PreviewImport, ImportWebhooks, DismissLegacyImport, ExportView, TransferReport, Refused, ExportFile, ExportedWebhook, SigningView, SecretView, Filter, Condition, Operator, FieldType, FieldChoice, BatchSettings, Collecting,
         WebhookView, ListView, Permission, Limits, SavedWebhook, Deleted, GlobalSwitch, TestResult, EmitResult,
         DeliveryRef, Validation, HistoryView, HistoryEntry, Discarded, Redelivered, StatusView, CampaignView,
         CampaignSettings, CampaignLimits, DeliveryState,

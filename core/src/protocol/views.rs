@@ -13,6 +13,7 @@ use crate::rules::retry::RetryMode;
 use crate::values::field::FieldMessage;
 use crate::values::http::Method;
 use crate::values::ids::{DeliveryId, WebhookId};
+use crate::webhooks::transfer::TransferReport;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -119,6 +120,14 @@ views! {
         pub closes_at: String,
     }
 
+    /// An export file, for the page to save.
+    pub struct ExportView {
+        /// A file name to offer, e.g. `autochat-webhooks-2025-12-07.json`.
+        pub file_name: String,
+        /// The file's text (JSON).
+        pub text: String,
+    }
+
     /// A webhook's custom headers, revealed on request.
     pub struct HeadersView {
         /// Name to value.
@@ -149,6 +158,8 @@ views! {
         pub add: Permission,
         /// A warning for the whole list (the outbox was full), in words.
         pub warning: Option<String>,
+        /// What the import from AutoChat 4.x did, until dismissed.
+        pub legacy_import: Option<TransferReport>,
         /// The caps that apply.
         pub limits: Limits,
     }

@@ -3,4 +3,5 @@
 pub mod format_choice;
 pub mod registry;
 pub mod signing_choice;
+pub mod transfer;
 pub mod webhook;

@@ -147,5 +147,6 @@ mod durability;
 mod formats;
 mod history;
 mod signing;
+mod transfer;
 mod triggers;
 mod webhooks;

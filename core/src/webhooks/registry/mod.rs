@@ -11,6 +11,7 @@ use crate::signing::{Secret, Signing};
 use crate::values::ids::WebhookId;
 use crate::values::time::Millis;
 use crate::webhooks::format_choice::{check_format, FormatChoice};
+use crate::webhooks::transfer::TransferReport;
 use crate::webhooks::webhook::{ValidDraft, Webhook};
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -67,11 +68,14 @@ pub struct Registry {
     /// Per-webhook settings and health, by id.
     #[serde(default)]
     pub meta: BTreeMap<WebhookId, WebhookMeta>,
+    /// What the import from AutoChat 4.x did, until the user dismisses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_import: Option<TransferReport>,
 }
 
 impl Default for Registry {
     fn default() -> Self {
-        Registry { webhooks_enabled: true, webhooks: Vec::new(), meta: BTreeMap::new() }
+        Registry { webhooks_enabled: true, webhooks: Vec::new(), meta: BTreeMap::new(), legacy_import: None }
     }
 }
 

@@ -1,0 +1,117 @@
+// @ts-check
+// Export and Import in the manager, and the report of the import from AutoChat 4.x. The file is
+// made and read by the core; an import shows what it will add or replace and changes nothing until
+// the user confirms.
+import * as client from './client.js';
+import { el } from './dom.js';
+
+/**
+ * @typedef {import('../types/protocol').TransferReport} TransferReport
+ * @typedef {import('../types/protocol').ListView} ListView
+ */
+
+/** @param {TransferReport} report */
+function describe(report) {
+  const parts = [];
+  if (report.added.length) parts.push(`adds ${report.added.join(', ')}`);
+  if (report.replaced.length) parts.push(`replaces ${report.replaced.join(', ')}`);
+  return parts.length ? parts.join('; ') : 'adds nothing';
+}
+
+/** @param {TransferReport} report */
+function refusals(report) {
+  return report.refused.map((r) => el('li', {}, el('strong', {}, r.name), ` — ${r.reason}`));
+}
+
+/**
+ * @param {(name: string) => string} id
+ * @param {{ refresh: () => Promise<unknown>, say: (text: string) => void }} ctx
+ */
+export function createTransfer(id, ctx) {
+  const secrets = el('input', { type: 'checkbox', id: id('export-secrets') });
+  const exportButton = el('button', { type: 'button', class: 'small', id: id('export') }, '⬇️ Export');
+  exportButton.addEventListener('click', async () => {
+    try {
+      const file = await client.send({ type: 'exportWebhooks', includeSecrets: secrets.checked });
+      const link = el('a', { href: URL.createObjectURL(new Blob([file.text], { type: 'application/json' })), download: file.fileName });
+      link.click();
+      URL.revokeObjectURL(link.href);
+      ctx.say(`Exported to ${file.fileName}${secrets.checked ? ', with secrets: keep the file safe.' : '.'}`);
+    } catch (error) {
+      ctx.say(error instanceof Error ? error.message : String(error));
+    }
+  });
+  const fileInput = el('input', { type: 'file', accept: 'application/json,.json', id: id('import-file'), class: 'visually-hidden' });
+  const importButton = el('button', { type: 'button', class: 'small', id: id('import') }, '⬆️ Import…');
+  importButton.addEventListener('click', () => fileInput.click());
+  const preview = el('div', { class: 'import-preview', id: id('import-preview'), hidden: true, role: 'region', 'aria-label': 'Import' });
+  fileInput.addEventListener('change', async () => {
+    const file = fileInput.files?.[0];
+    fileInput.value = '';
+    if (!file) return;
+    const text = await file.text();
+    try {
+      const plan = await client.send({ type: 'previewImport', file: text });
+      const confirm = el('button', { type: 'button', class: 'primary small' }, 'Import');
+      const cancel = el(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          onclick: () => {
+            preview.hidden = true;
+          },
+        },
+        'Cancel',
+      );
+      confirm.addEventListener('click', async () => {
+        try {
+          const done = await client.send({ type: 'importWebhooks', file: text });
+          preview.hidden = true;
+          ctx.say(`Imported: ${describe(done)}.`);
+          await ctx.refresh();
+        } catch (error) {
+          ctx.say(error instanceof Error ? error.message : String(error));
+        }
+      });
+      preview.replaceChildren(
+        el('p', {}, `This import ${describe(plan)}.`),
+        plan.refused.length ? el('p', {}, 'Not imported:') : null,
+        plan.refused.length ? el('ul', {}, refusals(plan)) : null,
+        el('div', { class: 'actions' }, confirm, cancel),
+      );
+      preview.hidden = false;
+      confirm.focus();
+    } catch (error) {
+      ctx.say(error instanceof Error ? error.message : String(error));
+    }
+  });
+  const legacy = el('div', { class: 'notice legacy-import', id: id('legacy-import'), hidden: true, role: 'status' });
+
+  return {
+    element: el(
+      'div',
+      { class: 'transfer' },
+      el('div', { class: 'actions' }, exportButton, el('label', { class: 'check' }, secrets, ' include secrets'), importButton, fileInput),
+      preview,
+      legacy,
+    ),
+    /** @param {ListView} list */
+    show(list) {
+      const report = list.legacyImport;
+      legacy.hidden = !report;
+      if (!report) return;
+      const dismiss = el('button', { type: 'button', class: 'small' }, 'Dismiss');
+      dismiss.addEventListener('click', async () => {
+        await client.send({ type: 'dismissLegacyImport' });
+        await ctx.refresh();
+      });
+      legacy.replaceChildren(
+        el('p', {}, `Your webhooks from AutoChat 4.x were brought over: ${report.added.length ? report.added.join(', ') : 'none'}.`),
+        report.refused.length ? el('p', {}, 'These could not be:') : null,
+        report.refused.length ? el('ul', {}, refusals(report)) : null,
+        dismiss,
+      );
+    },
+  };
+}
