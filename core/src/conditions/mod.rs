@@ -189,7 +189,10 @@ fn regex(text: &str) -> Result<regex_lite::Regex, String> {
         .dot_matches_new_line(flags.contains('s'))
         .build()
         .map_err(|e| {
-            format!("The regular expression is not valid: {}", e.to_string().lines().last().unwrap_or_default().trim())
+            format!(
+                "The regular expression is not valid ({}).",
+                e.to_string().lines().last().unwrap_or_default().trim()
+            )
         })
 }
 

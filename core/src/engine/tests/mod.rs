@@ -141,6 +141,7 @@ fn start_in_tab(fake: &Fake, e: &Rc<Engine<Fake>>) -> Value {
     ok(fake, e, json!({"type": "startCampaign", "tabId": 7, "url": "https://chat.example.com/room", "title": "Chat"}))
 }
 
+mod bad_input;
 mod campaign;
 mod delivery;
 mod durability;
