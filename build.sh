@@ -43,10 +43,11 @@ version() {
   awk -F'"' '/^\[workspace.package\]/ { inside = 1 } inside && /^version = / { print $2; exit }' Cargo.toml
 }
 
-# package DIR [CARGO_FEATURES] [EXTRA_HOSTS]: compiles the web crate to wasm and lays out a
-# loadable extension; EXTRA_HOSTS (space-separated match patterns) are granted up front.
+# package DIR [CARGO_FEATURES] [EXTRA_HOSTS] [DROPPED_PERMISSIONS]: compiles the web crate to wasm
+# and lays out a loadable extension; EXTRA_HOSTS (space-separated match patterns) are granted up
+# front, and DROPPED_PERMISSIONS (space-separated) are left out.
 package() {
-  local dir=$1 features=${2:-} hosts=${3:-}
+  local dir=$1 features=${2:-} hosts=${3:-} dropped=${4:-}
   cargo build --release --locked --target wasm32-unknown-unknown -p autochat-web ${features:+--features "$features"}
   rm -rf "$dir"
   mkdir -p "$dir/pkg"
@@ -58,12 +59,14 @@ package() {
   cp -r background content popup options icons "$dir/"
   node -e '
     const fs = require("fs");
-    const [source, target, version, hosts] = process.argv.slice(1);
+    const [source, target, version, hosts, dropped] = process.argv.slice(1);
     const manifest = JSON.parse(fs.readFileSync(source, "utf8"));
     const extra = hosts.split(" ").filter(Boolean);
     manifest.host_permissions = [...manifest.host_permissions, ...extra];
+    const gone = dropped.split(" ").filter(Boolean);
+    manifest.permissions = manifest.permissions.filter((p) => !gone.includes(p));
     fs.writeFileSync(target, JSON.stringify({ ...manifest, version }, null, 2) + "\n");
-  ' manifest.json "$dir/manifest.json" "$(version)" "$hosts"
+  ' manifest.json "$dir/manifest.json" "$(version)" "$hosts" "$dropped"
 }
 
 build() {
@@ -89,12 +92,13 @@ PY
 }
 
 # The end-to-end suite's build: the shipped sources with the `e2e` policies (campaign waits down to
-# 0.1 s), and the chat services' hosts granted up front (no permission prompt can be answered
-# headless; the tests map those names to fakes on 127.0.0.1). It is never packaged.
+# 0.1 s), the chat services' hosts granted up front (no permission prompt can be answered
+# headless; the tests map those names to fakes on 127.0.0.1), and without unlimitedStorage, so a
+# test can fill the 10 MB quota and watch AutoChat keep its promises. It is never packaged.
 E2E_HOSTS="https://hooks.slack.com/* https://discord.com/* https://*.environment.api.powerplatform.com/* https://chat.googleapis.com/* https://api.telegram.org/*"
 build_for_tests() {
   say "Building dist-test/ for the end-to-end tests"
-  package dist-test e2e "$E2E_HOSTS"
+  package dist-test e2e "$E2E_HOSTS" unlimitedStorage
 }
 
 ensure_chromium() {

@@ -146,9 +146,20 @@ function forward(command) {
     .then((c) => c.handle(JSON.stringify(command), ''))
     .catch((error) => recoverFrom(error) || console.error('AutoChat:', error));
 }
-chrome.tabs.onRemoved.addListener((tabId) => forward({ type: 'tabClosed', tabId }));
-chrome.tabs.onUpdated.addListener((tabId, change, tab) => {
-  if (change.url || change.status === 'loading') forward({ type: 'tabNavigated', tabId, url: change.url ?? tab.url ?? '' });
+// Only the campaign's own tab matters: the core writes its id under autochat.watchedTab while a
+// campaign runs or is paused, so other tabs' changes never start the core.
+/** @param {number} tabId */
+async function watched(tabId) {
+  const { 'autochat.watchedTab': tab } = await chrome.storage.local.get('autochat.watchedTab');
+  return tab !== undefined && Number(tab) === tabId;
+}
+chrome.tabs.onRemoved.addListener(async (tabId) => {
+  if (await watched(tabId)) forward({ type: 'tabClosed', tabId });
+});
+chrome.tabs.onUpdated.addListener(async (tabId, change, tab) => {
+  if ((change.url || change.status === 'loading') && (await watched(tabId))) {
+    forward({ type: 'tabNavigated', tabId, url: change.url ?? tab.url ?? '' });
+  }
 });
 
 // Every worker start (after an idle stop, too) resumes pending deliveries.

@@ -22,6 +22,9 @@ pub const REGISTRY_KEY: &str = "autochat.registry";
 pub const OUTBOX_KEY: &str = "autochat.outbox";
 /// Storage key of the campaign document (settings, state, counters, picks per site).
 pub const CAMPAIGN_KEY: &str = "autochat.campaign";
+/// The id of the tab a campaign runs in, while one runs or is paused (absent otherwise): the
+/// worker's tab listeners read it and wake the core only for that tab.
+pub const WATCHED_TAB_KEY: &str = "autochat.watchedTab";
 /// Where the JavaScript AutoChat 4.x kept its webhooks (the guide's objects), read once.
 pub const LEGACY_WEBHOOKS_KEY: &str = "webhooks";
 /// Where AutoChat 4.x kept its global switch.

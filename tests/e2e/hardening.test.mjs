@@ -124,3 +124,65 @@ test('Export then Import in the manager brings the webhooks back, after a previe
   assert.deepEqual((await ext.call({ type: 'revealHeaders', id: back.id })).headers, { 'X-Key': 'abcdefgh1234' });
   await page.close();
 });
+
+test('storage full during a campaign: no message is typed unstored, it pauses saying why, and the events follow once there is room', async () => {
+  const { startChatServer } = await import('./harness.mjs');
+  const chats = await startChatServer();
+  const page = await ext.context.newPage();
+  await page.goto(ext.url('options/options.html'));
+  try {
+    for (const w of (await ext.call({ type: 'listWebhooks' })).webhooks) await ext.call({ type: 'deleteWebhook', id: w.id });
+    const all = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
+    await ext.call({ type: 'addWebhook', webhook: { name: 'Everything', url: `${receiver.base}/ok/full`, events: all } });
+    const chat = await ext.context.newPage();
+    await chat.goto(chats.url('textarea.html'));
+    const popup = await ext.context.newPage();
+    await popup.setViewportSize({ width: 400, height: 800 });
+    await popup.goto(ext.url('popup/popup.html'));
+    await popup.locator('#campaign-target').filter({ hasText: /Page:/ }).waitFor();
+    await popup.getByRole('textbox', { name: /Messages \(one per line\)/ }).fill('one\ntwo\nthree');
+    await popup.getByLabel(/Wait at least/).fill('1');
+    await popup.getByRole('spinbutton', { name: 'At most (s)' }).fill('1');
+    await popup.getByRole('spinbutton', { name: 'Daily limit' }).fill('5');
+    await popup.getByRole('button', { name: '▶ Start' }).click();
+    const log = () => chat.locator('#log li').count();
+    await waitFor(async () => (await log()) >= 1, { what: 'the first message' });
+    // Fill the 10 MB quota (the test build has no unlimitedStorage).
+    await page.evaluate(async () => {
+      let size = 10 * 1024 * 1024 - (await chrome.storage.local.getBytesInUse(null));
+      while (size > 0) {
+        try {
+          await chrome.storage.local.set({ 'test.junk': 'x'.repeat(size) });
+          return;
+        } catch {
+          size -= 256;
+        }
+      }
+    });
+    const paused = await waitFor(
+      async () => {
+        const c = await ext.call({ type: 'getCampaign' });
+        return c.status === 'paused' && c;
+      },
+      { what: 'the campaign paused', timeout: 15_000 },
+    );
+    assert.match(paused.reason, /could not save/);
+    const typed = await log();
+    assert.equal(paused.messagesSentToday, typed, 'every typed message was counted');
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(await log(), typed, 'nothing more was typed');
+    await page.evaluate(() => chrome.storage.local.remove('test.junk'));
+    await waitFor(() => receiver.to('/ok/full').some((r) => r.json?.event === 'campaign_paused'), {
+      what: 'the pause reported once there is room',
+      timeout: 40_000,
+    });
+    const error = receiver.to('/ok/full').find((r) => r.json?.event === 'error');
+    assert.match(error.json.data.error, /could not save the campaign's progress/);
+    await ext.call({ type: 'stopCampaign' });
+    await popup.close();
+    await chat.close();
+  } finally {
+    await page.close();
+    await chats.close();
+  }
+});

@@ -129,6 +129,13 @@ impl Campaign {
         CampaignStats { messages_sent_today: self.messages_sent_today, total_messages_sent: self.total_messages_sent }
     }
 
+    /// The tab whose closing or navigating matters: the campaign's, while it runs or is paused.
+    pub fn watched_tab(&self) -> Option<u32> {
+        matches!(self.status, Status::Running | Status::Paused)
+            .then(|| self.target.as_ref().map(|t| t.tab_id))
+            .flatten()
+    }
+
     /// Messages sent today as of `m` (zero after midnight, before anything is sent).
     pub fn sent_today(&self, m: Moment) -> u64 {
         if m.day <= self.day {

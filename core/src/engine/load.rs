@@ -104,6 +104,10 @@ impl<P: Ports> Engine<P> {
             must_rewrite |= registry_bad || outbox_bad || campaign_bad || !unreadable_histories.is_empty();
         }
         must_rewrite |= check_loaded(&mut state, now);
+        if state.campaign().watched_tab().is_some() {
+            state.campaign_mut(When::Now); // so the watched tab is written (data from before it was)
+            must_rewrite = true;
+        }
         if imported {
             state.registry_mut(When::Now);
             must_rewrite = true;

@@ -11,7 +11,9 @@ use crate::delivery::batch::OpenBatch;
 use crate::delivery::history::History;
 use crate::delivery::outbox::{Delivery, Outbox};
 use crate::protocol::Changed;
-use crate::store::{batch_key, delivery_key, encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY};
+use crate::store::{
+    batch_key, delivery_key, encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY, WATCHED_TAB_KEY,
+};
 use crate::values::ids::{DeliveryId, WebhookId};
 use crate::values::time::Millis;
 use crate::webhooks::registry::Registry;
@@ -353,6 +355,11 @@ impl State {
         }
         if taken.campaign {
             entries.push((CAMPAIGN_KEY.to_string(), encode(&self.campaign)));
+            // The one tab whose changes matter, for the worker's tab listeners (see WATCHED_TAB_KEY).
+            match self.campaign.watched_tab() {
+                Some(tab) => entries.push((WATCHED_TAB_KEY.to_string(), tab.to_string())),
+                None => removals.push(WATCHED_TAB_KEY.to_string()),
+            }
         }
         for id in &taken.histories {
             if let Some(history) = self.histories.get(id) {

@@ -214,3 +214,15 @@ fn error_events_never_carry_a_page_url() {
     let error = bodies.iter().find(|b| b.contains("\"event\":\"error\"")).expect("an error event");
     assert!(!error.contains("s3cret") && error.contains("[the page]"), "{error}");
 }
+
+#[test]
+fn the_campaigns_tab_is_written_for_the_tab_listeners_while_it_runs() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    setup_campaign(&fake, &e, 10);
+    assert_eq!(fake.stored(crate::store::WATCHED_TAB_KEY), None);
+    start_in_tab(&fake, &e);
+    assert_eq!(fake.stored(crate::store::WATCHED_TAB_KEY).as_deref(), Some("7"));
+    ok(&fake, &e, json!({"type": "stopCampaign"}));
+    assert_eq!(fake.stored(crate::store::WATCHED_TAB_KEY), None);
+}
