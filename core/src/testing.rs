@@ -292,10 +292,8 @@ impl Storage for Fake {
         !self.0.session_claimed.replace(true)
     }
 
+    /// Removing never fails for lack of room (a full disk refuses writes, not removals).
     async fn remove(&self, keys: Vec<String>) -> Result<(), String> {
-        if self.0.fail_writes.get() {
-            return Err("QUOTA_BYTES quota exceeded".into());
-        }
         let mut storage = self.0.storage.borrow_mut();
         keys.iter().for_each(|k| {
             storage.remove(k);

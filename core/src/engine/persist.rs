@@ -12,6 +12,7 @@
 use super::state::{Part, State};
 use super::Engine;
 use crate::ports::Ports;
+use crate::store::BATCH_KEY_PREFIX;
 use crate::Error;
 use std::future::Future;
 use std::pin::Pin;
@@ -137,12 +138,21 @@ impl<P: Ports> Engine<P> {
                 writer.wake_waiters();
                 return;
             }
+            // Removals go first and whatever the write does: they free space, so a full disk
+            // never holds them back. A closed batch's key is the exception: it goes only after
+            // the write that stores its delivery.
+            let (after_write, removals): (Vec<String>, Vec<String>) =
+                writes.removals.into_iter().partition(|k| k.starts_with(BATCH_KEY_PREFIX));
             let mut result = Ok(());
-            if !writes.entries.is_empty() {
-                result = self.ports.write(writes.entries).await;
+            if !removals.is_empty() {
+                result = self.ports.remove(removals).await;
             }
-            if result.is_ok() && !writes.removals.is_empty() {
-                result = self.ports.remove(writes.removals).await;
+            if !writes.entries.is_empty() {
+                let written = self.ports.write(writes.entries).await;
+                result = result.and(written);
+            }
+            if result.is_ok() && !after_write.is_empty() {
+                result = self.ports.remove(after_write).await;
             }
             let mut writer = self.writer.borrow_mut();
             writer.count += 1;

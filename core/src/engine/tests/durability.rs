@@ -331,3 +331,21 @@ fn what_storage_holds_is_checked_not_trusted() {
     ok(&fake, &e, json!({"type": "deleteWebhook", "id": "wh_bad"}));
     assert!(fake.sent().is_empty());
 }
+
+#[test]
+fn removals_are_not_held_back_behind_failing_writes() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(503)]);
+    emit_error(&fake, &e, "x");
+    fake.run();
+    let key = fake.keys().into_iter().find(|k| k.starts_with(crate::store::DELIVERY_KEY_PREFIX)).expect("stored");
+    fake.fail_writes(true); // the disk is full from now on
+    fake.advance(1_000);
+    e.wake();
+    fake.run();
+    fake.advance(OUTCOME_WRITE_MS);
+    fake.run();
+    assert_eq!(fake.stored(&key), None, "the delivered delivery's key is removed, freeing space, though writes fail");
+}
