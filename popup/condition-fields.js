@@ -55,7 +55,7 @@ export function createConditionFields(id, events) {
     for (const row of rows.children) row.dispatchEvent(new Event('refill'));
   }
 
-  const add = el('button', { type: 'button', class: 'small', id: id('add-condition') }, '＋ Add a condition');
+  const add = el('button', { type: 'button', class: 'small', id: id('add-condition') }, '+ Add a condition');
   add.addEventListener('click', () => {
     error.hidden = true;
     /** @type {HTMLElement | null} */ (addRow().querySelector('input'))?.focus();
