@@ -84,8 +84,10 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
             path = os.path.join(root, f)
             z.write(path, os.path.relpath(path, "dist"))
 PY
+  say "Building the local webhook inspector"
+  cargo build --release --locked -p autochat-listen
   local wasm=dist/pkg/autochat_bg.wasm glue=dist/pkg/autochat.js
-  say "Built dist/ (load it unpacked) and $zip (for the store)"
+  say "Built dist/ (load it unpacked), $zip (for the store) and target/release/autochat-listen"
   printf '  %-28s %8s bytes raw  %8s bytes gzipped\n' \
     "$wasm" "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)" \
     "$glue" "$(stat -c %s "$glue")" "$(gzip -9 -c "$glue" | wc -c)"
@@ -156,7 +158,7 @@ run_tests() {
 case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
-  bench) build; ensure_chromium; node bench/run.mjs ;;
+  bench) build; ensure_chromium; AUTOCHAT_DIST=dist node bench/run.mjs ;;
   screenshots) build; build_for_tests; ensure_chromium; SCREENSHOTS=docs/screenshots node --test --test-concurrency=1 tests/e2e/ui.test.mjs tests/e2e/campaign.test.mjs ;;
   *) die "unknown command '$1' (use: build, test, bench or screenshots)" ;;
 esac

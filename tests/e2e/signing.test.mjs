@@ -143,3 +143,33 @@ test('a web page cannot obtain a secret, nor read AutoChat’s storage', async (
   assert.equal(receiver.to('/ok/k').length, 0, 'no forged event was delivered');
   await chat.close();
 });
+
+test('the local inspector, autochat-listen, receives a Test and finds its signature valid', async () => {
+  const { spawn } = await import('node:child_process');
+  const { ROOT } = await import('./harness.mjs');
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const child = spawn(`${ROOT}/target/release/autochat-listen`, ['--port', '0', '--json', '--secret', secret]);
+  const lines = [];
+  let buffer = '';
+  child.stdout.on('data', (chunk) => {
+    buffer += chunk;
+    const parts = buffer.split('\n');
+    buffer = parts.pop();
+    lines.push(...parts);
+  });
+  try {
+    const first = await waitFor(() => lines[0], { what: 'the inspector listening' });
+    const port = Number(first.match(/127\.0\.0\.1:(\d+)/)[1]);
+    await page.getByLabel('Name').fill('Inspector');
+    await page.getByLabel('URL').fill(`http://127.0.0.1:${port}/`);
+    await page.getByRole('checkbox', { name: 'Error', exact: true }).check();
+    await page.getByLabel('Your own secret').fill(secret);
+    await page.getByRole('button', { name: /Add Webhook/ }).click();
+    await item('Inspector').waitFor();
+    await item('Inspector').getByRole('button', { name: /Test/ }).click();
+    const seen = JSON.parse(await waitFor(() => lines[1], { what: 'the request printed' }));
+    assert.deepEqual([seen.event, seen.signature, seen.status, seen.attempt], ['test', 'valid', 200, 1]);
+  } finally {
+    child.kill();
+  }
+});

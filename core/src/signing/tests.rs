@@ -54,3 +54,18 @@ fn github_style_signatures_are_added_on_request() {
     s.enabled = false;
     assert!(s.headers("msg_1", 1, "hello", Millis(0)).is_empty());
 }
+
+#[test]
+fn a_receiver_verifies_what_autochat_signs_and_refuses_the_rest() {
+    let s = signing(SPEC_SECRET);
+    let now = Millis(1_614_265_330_000);
+    let header = s.headers("msg_1", 1_614_265_330, "{}", now)[0].1.clone();
+    let secret = Secret::parse(SPEC_SECRET).expect("valid");
+    let check = |body: &str, at: Millis| verify(&secret, Some("msg_1"), Some("1614265330"), Some(&header), body, at);
+    assert_eq!(check("{}", now), Verdict::Valid);
+    assert_eq!(check("{ }", now), Verdict::Invalid, "one byte changed");
+    assert_eq!(check("{}", Millis(now.0 + 301_000)), Verdict::TooOld);
+    let other = Secret::generate([5; 32]);
+    assert_eq!(verify(&other, Some("msg_1"), Some("1614265330"), Some(&header), "{}", now), Verdict::Invalid);
+    assert_eq!(verify(&secret, None, Some("1"), Some(&header), "{}", now), Verdict::Unsigned);
+}
