@@ -27,3 +27,11 @@ export function el(tag, attributes = {}, ...children) {
 
 /** The element with `id`; the pages' markup guarantees it exists. @type {(id: string) => HTMLElement} */
 export const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** The browser's name for page texts that speak of it (its prompts, its settings). */
+export const browserName = (() => {
+  const agent = navigator.userAgent;
+  if (/Firefox\//.test(agent)) return 'Firefox';
+  if (/Edg\//.test(agent)) return 'Edge';
+  return 'Chrome';
+})();

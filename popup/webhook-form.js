@@ -6,7 +6,7 @@
 import { createBatchFields } from './batch-fields.js';
 import * as client from './client.js';
 import { createConditionFields } from './condition-fields.js';
-import { el } from './dom.js';
+import { browserName, el } from './dom.js';
 import { createFormatFields } from './format-fields.js';
 import { createSigningFields } from './signing-fields.js';
 import { parseHeaders, validateWebhook } from './wasm.js';
@@ -239,7 +239,7 @@ export function createForm(ctx) {
     explainAccess(check);
   });
 
-  // Says before saving that Chrome will ask for the endpoint's site, and why.
+  // Says before saving that the browser will ask for the endpoint's site, and why.
   async function explainAccess(check) {
     let text = '';
     if (check.valid && check.needsPermission && check.originPattern) {
@@ -247,7 +247,7 @@ export function createForm(ctx) {
       const granted = await chrome.permissions.contains({ origins: [check.originPattern] }).catch(() => false);
       text = granted
         ? ''
-        : `When you save, Chrome will ask you to let AutoChat send requests to ${host}. AutoChat asks for this one site only, so that it can deliver your webhooks there.`;
+        : `When you save, ${browserName} will ask you to let AutoChat send requests to ${host}. AutoChat asks for this one site only, so that it can deliver your webhooks there.`;
     }
     urlAccess.textContent = text;
     urlAccess.hidden = !text;
