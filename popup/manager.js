@@ -9,7 +9,7 @@
 import * as client from './client.js';
 import { el } from './dom.js';
 import { createTransfer } from './transfer.js';
-import { describeAge, describeWait, catalog as loadCatalog, originPattern } from './wasm.js';
+import { accessPattern, describeAge, describeWait, catalog as loadCatalog } from './wasm.js';
 import { createForm } from './webhook-form.js';
 import { loadHistory } from './webhook-history.js';
 import { webhookItem } from './webhook-item.js';
@@ -89,16 +89,20 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     },
   };
 
-  /** @param {WebhookView[]} webhooks */
+  /**
+   * For each webhook, the host permission it lacks (the user withdrew it), or null.
+   * @param {WebhookView[]} webhooks
+   * @returns {Promise<Array<string | null>>}
+   */
   async function permissionsMissing(webhooks) {
     return Promise.all(
       webhooks.map(async (w) => {
-        const pattern = originPattern(w.url);
-        if (!pattern) return false;
+        const pattern = accessPattern(w.url);
+        if (!pattern) return null;
         try {
-          return !(await chrome.permissions.contains({ origins: [pattern] }));
+          return (await chrome.permissions.contains({ origins: [pattern] })) ? null : pattern;
         } catch {
-          return false;
+          return null;
         }
       }),
     );
@@ -176,6 +180,10 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
   setInterval(() => {
     if (latest?.webhooks.some((w) => w.lastTriggered || w.delivery.state === 'waiting')) render(latest);
   }, 15_000);
+
+  // Access withdrawn or given back in the browser's own settings shows at once.
+  chrome.permissions.onRemoved?.addListener(() => refresh());
+  chrome.permissions.onAdded?.addListener(() => refresh());
 
   return { refresh, changed, focus: form.focus };
 }

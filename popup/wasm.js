@@ -32,6 +32,8 @@ export const chooseTarget = (tabs, selfTabId) => JSON.parse(core.chooseTarget(JS
 export const originOf = (url) => core.originOf(url) ?? null;
 /** @type {(url: string) => string | null} The host permission a webhook URL needs, if any. */
 export const originPattern = (url) => core.originPattern(url) ?? null;
+/** @type {(url: string) => string | null} The permission that reaches a webhook's URL, this machine included. */
+export const accessPattern = (url) => core.accessPattern(url) ?? null;
 /** @type {(url: string) => FormatHint} What the URL calls for, as it is typed. */
 export const detectFormat = (url) => JSON.parse(core.detectFormat(url));
 /** @type {(draft: WebhookDraft, event: string) => Preview} The body a draft would send for a sample event. */

@@ -2,7 +2,7 @@
 // One webhook in the manager's list: its switch, figures, waiting deliveries, Test, Edit, Delete
 // and its history. What it shows comes from the core's WebhookView.
 import * as client from './client.js';
-import { el } from './dom.js';
+import { browserName, el } from './dom.js';
 import { signingLine } from './signing-fields.js';
 import { describeAge, describeWait } from './wasm.js';
 import { historyPanel } from './webhook-history.js';
@@ -28,10 +28,10 @@ function stat(label, value, title) {
 
 /**
  * @param {WebhookView} webhook
- * @param {boolean} permissionMissing
+ * @param {string | null} missingAccess the host permission the user withdrew, if any
  * @param {ItemContext} ctx
  */
-export function webhookItem(webhook, permissionMissing, ctx) {
+export function webhookItem(webhook, missingAccess, ctx) {
   const host = webhook.host;
   const testResult = el('p', { class: 'test-result', role: 'status', 'aria-live': 'polite' });
   const confirmBox = el('div', { class: 'confirm', hidden: true });
@@ -130,8 +130,30 @@ export function webhookItem(webhook, permissionMissing, ctx) {
       ),
     webhook.filterSummary &&
       el('p', { class: 'filter-line' }, `🔎 ${webhook.filterSummary}${webhook.filteredCount ? ` · ${webhook.filteredCount} held back` : ''}`),
-    permissionMissing &&
-      el('p', { class: 'notice permission' }, `⚠️ AutoChat may no longer reach ${host}: access was removed. Edit the webhook and save it to allow it again.`),
+    missingAccess &&
+      el(
+        'p',
+        { class: 'notice permission', role: 'alert' },
+        `⚠️ ${browserName} no longer lets AutoChat reach ${host}: access was removed, so deliveries there fail. `,
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'small',
+            'aria-label': `🔓 Allow ${host} again for ${webhook.name}`,
+            onclick: async () => {
+              try {
+                const granted = await chrome.permissions.request({ origins: [missingAccess] });
+                if (!granted) ctx.say(`Without access to ${host}, AutoChat cannot deliver this webhook.`);
+                await ctx.refresh();
+              } catch (error) {
+                ctx.say(messageOf(error));
+              }
+            },
+          },
+          '🔓 Allow again',
+        ),
+      ),
     webhook.disabledReason && el('p', { class: 'notice disabled-reason', role: 'alert' }, `⚠️ ${webhook.disabledReason}`),
     el(
       'p',

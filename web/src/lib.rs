@@ -138,6 +138,14 @@ pub fn origin_pattern(url: &str) -> Option<String> {
     check_url(url).ok().filter(|u| !u.is_local()).map(|u| u.origin_pattern())
 }
 
+/// The host permission that lets AutoChat reach a stored webhook URL, this machine included: the
+/// manifest grants `localhost` and `127.0.0.1` up front, but Firefox lets the user withdraw them.
+/// `null` for a URL that is not valid.
+#[wasm_bindgen(js_name = accessPattern)]
+pub fn access_pattern(url: &str) -> Option<String> {
+    check_url(url).ok().map(|u| u.origin_pattern())
+}
+
 /// "5 min ago" for an RFC 3339 time, as the statistics show it; empty for an unreadable time.
 #[wasm_bindgen(js_name = describeAge)]
 pub fn describe_age(rfc3339: &str, now_ms: f64) -> String {
