@@ -1,5 +1,6 @@
 //! How a received request is shown: readable lines for a person, or one JSON line for a script.
 
+use autochat_core::rules::url_check::percent_decode;
 use autochat_core::signing::Verdict;
 use serde_json::{json, Value};
 
@@ -45,30 +46,6 @@ impl Received {
             self.body.clone()
         }
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = |j: usize| bytes.get(j).and_then(|c| (*c as char).to_digit(16));
-        match (b, hex(i + 1), hex(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A verdict in words.

@@ -33,6 +33,23 @@ pub struct Delivery {
     pub seq: u64,
 }
 
+impl Delivery {
+    /// A delivery emitted at `now`, due at once, not yet attempted (its `seq` is given when queued).
+    pub fn new(id: DeliveryId, webhook_id: WebhookId, event: String, body: String, now: Millis) -> Delivery {
+        Delivery {
+            id,
+            webhook_id,
+            event,
+            body,
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            seq: 0,
+        }
+    }
+}
+
 /// At most this many deliveries wait at once (all webhooks together). An event that would go
 /// past it is not queued for the webhooks it would overflow, and the drop is counted.
 pub const MAX_PENDING_DELIVERIES: usize = 10_000;

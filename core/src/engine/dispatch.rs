@@ -63,17 +63,7 @@ impl<P: Ports> Engine<P> {
                         continue;
                     }
                 };
-                let delivery = Delivery {
-                    id,
-                    webhook_id,
-                    event: envelope.event.clone(),
-                    body: rendered,
-                    created_at: now,
-                    attempts: 0,
-                    next_attempt_at: now,
-                    last_error: None,
-                    seq: 0,
-                };
+                let delivery = Delivery::new(id, webhook_id, envelope.event.clone(), rendered, now);
                 if s.queue(delivery) {
                     queued.push(made);
                 } else {
@@ -206,17 +196,7 @@ impl<P: Ports> Engine<P> {
                     .and_then(|h| h.payload(delivery))
                     .map(|(e, b)| (e.to_string(), b.to_string()))
                     .ok_or_else(|| Error::Refused(redeliver_refusal(false, true).unwrap_or_default().into()))?;
-                let queued = s.queue(Delivery {
-                    id: delivery.clone(),
-                    webhook_id: webhook.clone(),
-                    event,
-                    body,
-                    created_at: now,
-                    attempts: 0,
-                    next_attempt_at: now,
-                    last_error: None,
-                    seq: 0,
-                });
+                let queued = s.queue(Delivery::new(delivery.clone(), webhook.clone(), event, body, now));
                 if !queued {
                     return Err(Error::Refused(
                         "The outbox is full; wait for waiting deliveries to go out, then try again.".into(),
@@ -271,17 +251,7 @@ impl<P: Ports> Engine<P> {
             let joined = format!("[{}]", batch.envelopes.join(","));
             match render_batch(choice.format, &choice.settings(&w.url), &envelopes, &self.version) {
                 Ok(body) => {
-                    let queued = s.queue(Delivery {
-                        id: batch.id.clone(),
-                        webhook_id: webhook.clone(),
-                        event: "batch".into(),
-                        body,
-                        created_at: now,
-                        attempts: 0,
-                        next_attempt_at: now,
-                        last_error: None,
-                        seq: 0,
-                    });
+                    let queued = s.queue(Delivery::new(batch.id.clone(), webhook.clone(), "batch".into(), body, now));
                     if !queued {
                         self.record_unbuildable(s, webhook, &batch.id, "batch", &joined, "the outbox is full", now);
                     }

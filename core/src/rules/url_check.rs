@@ -113,7 +113,9 @@ pub fn url_parts(url: &str) -> Option<UrlParts> {
     Some(UrlParts { host: checked.host, path: path.to_string(), query: query.to_string() })
 }
 
-fn percent_decode(text: &str) -> String {
+/// Decodes a query value as forms encode it (`%XX` bytes, `+` for a space); invalid UTF-8 becomes
+/// U+FFFD and a `%` without two hex digits stays as it is.
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
