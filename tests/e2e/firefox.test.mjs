@@ -123,7 +123,7 @@ test('Firefox: a campaign types into a local chat page and every message reaches
 test('Firefox: a retry waits out the event page suspension and is delivered by the alarm', async () => {
   receiver.clear();
   const options = await open(extUrl('options/options.html'));
-  await addWebhook(options, { name: 'Slow to answer', url: `${receiver.base}/retry-after/6/firefox`, events: ['campaign_started'] });
+  await addWebhook(options, { name: 'Slow to answer', url: `${receiver.base}/retry-after/15/firefox`, events: ['campaign_started'] });
   // Only the Slow webhook hears the next campaign's start; the first webhook is switched off.
   const firstSwitch = 'input[role="switch"][aria-label="Enabled: Firefox hook"]';
   await options.$eval(firstSwitch, (e) => /** @type {HTMLInputElement} */ (e).click());
@@ -141,14 +141,14 @@ test('Firefox: a retry waits out the event page suspension and is delivered by t
     what: 'Start allowed again',
   });
   await popup.click('#campaign-start');
-  await waitFor(() => receiver.to('/retry-after/6/firefox').length === 1, { what: 'the first attempt (answered 503, Retry-After: 6)' });
+  await waitFor(() => receiver.to('/retry-after/15/firefox').length === 1, { what: 'the first attempt (answered 503, Retry-After: 15)' });
   await popup.click('#campaign-stop');
   await popup.close();
   await options.close();
   await chat.close();
   // A page of AutoChat's own that holds no connection to the background, to watch it from.
   const watcher = await open(extUrl('icons/icon16.png'));
-  const firstAt = receiver.to('/retry-after/6/firefox')[0].at;
+  const firstAt = receiver.to('/retry-after/15/firefox')[0].at;
   let suspendedAt = 0;
   await waitFor(
     async () => {
@@ -156,15 +156,15 @@ test('Firefox: a retry waits out the event page suspension and is delivered by t
       if (!views.some((v) => v.includes('background'))) suspendedAt = Date.now();
       return suspendedAt > 0;
     },
-    { what: 'the event page suspended', timeout: 5000 },
+    { what: 'the event page suspended', timeout: 12_000 },
   );
-  await waitFor(() => receiver.to('/retry-after/6/firefox').length >= 2, { what: 'the retry', timeout: 20_000 });
-  const [first, second] = receiver.to('/retry-after/6/firefox');
+  await waitFor(() => receiver.to('/retry-after/15/firefox').length >= 2, { what: 'the retry', timeout: 30_000 });
+  const [first, second] = receiver.to('/retry-after/15/firefox');
   assert.equal(second.json.event, 'campaign_started');
   assert.equal(second.json.timestamp, first.json.timestamp, 'the same delivery, attempted again');
-  assert.ok(second.at - firstAt >= 6000, `the retry waited for Retry-After (${second.at - firstAt} ms)`);
+  assert.ok(second.at - firstAt >= 15_000, `the retry waited for Retry-After (${second.at - firstAt} ms)`);
   assert.ok(second.at > suspendedAt, 'the retry came from an event page woken by the alarm');
-  assert.equal(receiver.to('/retry-after/6/firefox').length, 2, 'delivered once more, not twice');
+  assert.equal(receiver.to('/retry-after/15/firefox').length, 2, 'delivered once more, not twice');
   await watcher.close();
 });
 
