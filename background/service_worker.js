@@ -76,6 +76,8 @@ function recoverFrom(error) {
 // sends a protocol command from the worker's own console.
 /** @type {any} */ (globalThis).autochat = {
   ready,
+  /** Whether this worker life has started the core (a wake-up for another tab does not). */
+  started: () => core !== null,
   /** The test build's way to cause a trap (its core has `trap`); shows the recovery. */
   trap: () =>
     ready()
@@ -147,7 +149,7 @@ function forward(command) {
     .catch((error) => recoverFrom(error) || console.error('AutoChat:', error));
 }
 // Only the campaign's own tab matters: the core writes its id under autochat.watchedTab while a
-// campaign runs or is paused, so other tabs' changes never start the core.
+// campaign runs or is paused, so other tabs' changes never start the core (see the end of file).
 /** @param {number} tabId */
 async function watched(tabId) {
   const { 'autochat.watchedTab': tab } = await chrome.storage.local.get('autochat.watchedTab');
@@ -162,5 +164,8 @@ chrome.tabs.onUpdated.addListener(async (tabId, change, tab) => {
   }
 });
 
-// Every worker start (after an idle stop, too) resumes pending deliveries.
-ready().catch((error) => console.error('AutoChat:', error));
+// The core is not started merely because the worker woke: Chrome wakes it for every tab's update
+// (tabs.onUpdated takes no filter), and for those the check above costs one storage read, not a
+// wasm start. Pending work never depends on a wake-up of that kind: every wait (a retry, a batch
+// window, the campaign's next message, a request's watchdog) is backed by the core's alarm, and
+// onStartup and onInstalled start the core after a browser restart or an update.

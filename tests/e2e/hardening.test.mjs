@@ -31,6 +31,32 @@ test('a trap in the core is answered, and a fresh core carries on with everythin
   await waitFor(() => receiver.to('/ok/s').length === 1, { what: 'a delivery after recovery' });
 });
 
+test('another tab loading a page wakes the worker but does not start the core', async () => {
+  // An extension page that asks the core nothing (the CDP session that stops workers needs one).
+  await ext.page.goto(ext.url('icons/icon16.png'));
+  await ext.markWorker();
+  await ext.stopWorker();
+  const other = await ext.context.newPage();
+  await other.goto(`${receiver.base}/ok/some-other-site`);
+  /** The worker running now, once it is a new one (the stopped one carried the mark). */
+  let worker;
+  await waitFor(
+    async () => {
+      const [current] = ext.context.serviceWorkers();
+      const fresh = await current?.evaluate(() => globalThis.autochatTestMark !== true && typeof globalThis.autochat === 'object').catch(() => false);
+      if (fresh) worker = current;
+      return fresh;
+    },
+    { what: 'the worker woken by the tab' },
+  );
+  await other.goto(`${receiver.base}/ok/another-page`);
+  assert.equal(await worker.evaluate(() => globalThis.autochat.started()), false, 'tab updates of other tabs leave the core unstarted');
+  await other.close();
+  await ext.page.goto(ext.url('options/options.html'));
+  await ext.call({ type: 'listWebhooks' });
+  assert.equal(await worker.evaluate(() => globalThis.autochat.started()), true, 'a page of AutoChat starts it');
+});
+
 test('a header value an HTTP header cannot carry is refused in the form, with the reason', async () => {
   const page = await ext.context.newPage();
   await page.goto(ext.url('options/options.html'));
