@@ -33,6 +33,9 @@ pub const LEGACY_ENABLED_KEY: &str = "webhooksEnabled";
 pub const DELIVERY_KEY_PREFIX: &str = "autochat.delivery.";
 /// Storage key prefix of each batch being collected (`autochat.batch.<webhook id>`).
 pub const BATCH_KEY_PREFIX: &str = "autochat.batch.";
+/// The prefix of a waiting body's key: one per distinct body of the waiting deliveries, named by
+/// [`crate::delivery::outbox::body_hash`]; its value is the body itself.
+pub const BODY_KEY_PREFIX: &str = "autochat.body.";
 /// Storage key prefix of each webhook's history document (`autochat.history.<webhook id>`).
 pub const HISTORY_KEY_PREFIX: &str = "autochat.history.";
 /// The schema version this build writes and the newest it reads.
@@ -99,6 +102,11 @@ pub fn batch_key(webhook: &WebhookId) -> String {
 /// The storage key of a waiting delivery.
 pub fn delivery_key(id: &DeliveryId) -> String {
     format!("{DELIVERY_KEY_PREFIX}{id}")
+}
+
+/// The storage key of a waiting body.
+pub fn body_key(hash: &str) -> String {
+    format!("{BODY_KEY_PREFIX}{hash}")
 }
 
 /// Reads a history document.

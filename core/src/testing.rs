@@ -221,10 +221,20 @@ impl Fake {
 impl Http for Fake {
     async fn send(&self, request: HttpRequest) -> HttpOutcome {
         let id = request.headers.iter().find(|(k, _)| k == "webhook-id").map(|(_, v)| v.clone()).unwrap_or_default();
-        // The delivery's own key must hold it (an empty or unknown id never counts).
+        // The delivery's own key must hold it (an empty or unknown id never counts), and its body
+        // must be stored too: under the body key it names, or inline (as first releases wrote it).
         let key = format!("{}{id}", crate::store::DELIVERY_KEY_PREFIX);
-        let stored_before_sending =
-            !id.is_empty() && self.0.storage.borrow().get(&key).is_some_and(|text| text.contains(&id));
+        let stored_before_sending = !id.is_empty() && {
+            let storage = self.0.storage.borrow();
+            storage.get(&key).is_some_and(|text| {
+                let doc: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+                let body_stored = match doc["bodyHash"].as_str() {
+                    Some(hash) => storage.contains_key(&crate::store::body_key(hash)),
+                    None => doc["body"].is_string(),
+                };
+                doc["id"] == id.as_str() && body_stored
+            })
+        };
         if self.0.drop_network.replace(false) {
             self.0.offline.set(true);
         }

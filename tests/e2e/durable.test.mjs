@@ -20,6 +20,9 @@ async function fresh() {
   return { receiver, ext };
 }
 
+/** The keys in AutoChat's storage, read from an extension page. */
+const storedKeys = (ext) => ext.page.evaluate(async () => Object.keys(await chrome.storage.local.get(null)));
+
 async function add(ext, name, url, events, extra = {}) {
   return (await ext.call({ type: 'addWebhook', webhook: { name, url, events, ...extra } })).webhook;
 }
@@ -44,6 +47,9 @@ test('receiver down, 20 events to 2 webhooks, worker stopped, browser closed and
   );
   const status = await ext.call({ type: 'getStatus' });
   assert.equal(status.pendingDeliveries, 40);
+  const stored = await storedKeys(ext);
+  assert.equal(stored.filter((k) => k.startsWith('autochat.delivery.')).length, 40);
+  assert.equal(stored.filter((k) => k.startsWith('autochat.body.')).length, 20, "each event's body stored once for both webhooks");
   await ext.stopWorker();
   await ext.close();
 
@@ -64,6 +70,9 @@ test('receiver down, 20 events to 2 webhooks, worker stopped, browser closed and
       `${path} in emission order`,
     );
   }
+  await waitFor(async () => !(await storedKeys(again)).some((k) => k.startsWith('autochat.body.') || k.startsWith('autochat.delivery.')), {
+    what: 'the delivered bodies removed from storage',
+  });
   const { webhooks } = await again.call({ type: 'listWebhooks' });
   assert.deepEqual(
     webhooks.map((w) => [w.id, w.triggerCount, w.failureCount]),

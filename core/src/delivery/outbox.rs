@@ -6,6 +6,7 @@
 use crate::values::ids::{DeliveryId, WebhookId};
 use crate::values::time::Millis;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// One event on its way to one webhook.
@@ -18,8 +19,14 @@ pub struct Delivery {
     pub webhook_id: WebhookId,
     /// The event's wire name.
     pub event: String,
-    /// The envelope, serialized once at emission so every attempt sends identical bytes.
+    /// The envelope, serialized once at emission so every attempt sends identical bytes. Stored
+    /// apart, once per distinct body (see [`Delivery::body_hash`]), not in the delivery's document.
+    #[serde(default, skip_serializing)]
     pub body: String,
+    /// The stored body's name: [`body_hash`] of `body`. Deliveries of one event whose bodies are
+    /// the same (webhooks of one format) share one stored copy. Set when queued.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body_hash: String,
     /// When the event was emitted.
     pub created_at: Millis,
     /// Attempts made so far.
@@ -41,6 +48,7 @@ impl Delivery {
             webhook_id,
             event,
             body,
+            body_hash: String::new(),
             created_at: now,
             attempts: 0,
             next_attempt_at: now,
@@ -48,6 +56,12 @@ impl Delivery {
             seq: 0,
         }
     }
+}
+
+/// The name under which a body is stored: 32 hex digits of its SHA-256, so equal bodies share
+/// one stored copy and different ones never do.
+pub fn body_hash(body: &str) -> String {
+    Sha256::digest(body.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 /// At most this many deliveries wait at once (all webhooks together). An event that would go
@@ -68,6 +82,8 @@ pub struct Outbox {
     len: usize,
     /// The bodies' bytes, all deliveries together.
     bytes: usize,
+    /// How many waiting deliveries carry each body (by [`Delivery::body_hash`]).
+    bodies: BTreeMap<String, usize>,
     /// Deliveries never queued because the outbox was full, since installation.
     pub dropped_when_full: u64,
     /// The `seq` the next queued delivery gets.
@@ -98,10 +114,34 @@ impl Outbox {
         }
         delivery.seq = self.next_seq;
         self.next_seq += 1;
-        self.len += 1;
-        self.bytes += delivery.body.len();
+        self.admit(&mut delivery);
         self.queues.entry(delivery.webhook_id.clone()).or_default().push_back(delivery);
         true
+    }
+
+    /// Counts a delivery in (its bytes and its body), naming its body first.
+    fn admit(&mut self, delivery: &mut Delivery) {
+        delivery.body_hash = body_hash(&delivery.body);
+        self.len += 1;
+        self.bytes += delivery.body.len();
+        *self.bodies.entry(delivery.body_hash.clone()).or_default() += 1;
+    }
+
+    /// Counts a delivery out.
+    fn release(&mut self, delivery: &Delivery) {
+        self.len -= 1;
+        self.bytes -= delivery.body.len();
+        if let Some(count) = self.bodies.get_mut(&delivery.body_hash) {
+            *count -= 1;
+            if *count == 0 {
+                self.bodies.remove(&delivery.body_hash);
+            }
+        }
+    }
+
+    /// Whether a waiting delivery carries the body named `hash`.
+    pub fn carries_body(&self, hash: &str) -> bool {
+        self.bodies.contains_key(hash)
     }
 
     /// Rebuilds the outbox from its document and the deliveries read from storage (any order).
@@ -109,9 +149,8 @@ impl Outbox {
         deliveries.sort_by_key(|d| (d.seq, d.created_at));
         let mut outbox = Outbox { dropped_when_full: document.dropped_when_full, ..Outbox::default() };
         outbox.next_seq = document.next_seq.max(deliveries.last().map_or(0, |d| d.seq + 1));
-        for d in deliveries {
-            outbox.len += 1;
-            outbox.bytes += d.body.len();
+        for mut d in deliveries {
+            outbox.admit(&mut d);
             outbox.queues.entry(d.webhook_id.clone()).or_default().push_back(d);
         }
         outbox
@@ -165,8 +204,9 @@ impl Outbox {
         if queue.is_empty() {
             self.queues.remove(webhook);
         }
-        self.len -= usize::from(removed.is_some());
-        self.bytes -= removed.as_ref().map_or(0, |d| d.body.len());
+        if let Some(d) = &removed {
+            self.release(d);
+        }
         removed
     }
 
@@ -177,20 +217,21 @@ impl Outbox {
 
     /// Replaces a webhook's waiting deliveries (undoing a change that could not be stored).
     pub fn set_queue(&mut self, webhook: &WebhookId, deliveries: Vec<Delivery>) {
-        let old = self.remove_for_webhook(webhook);
-        self.len += deliveries.len();
-        self.bytes += deliveries.iter().map(|d| d.body.len()).sum::<usize>();
-        drop(old);
-        if !deliveries.is_empty() {
-            self.queues.insert(webhook.clone(), deliveries.into());
+        self.remove_for_webhook(webhook);
+        let mut queue = VecDeque::with_capacity(deliveries.len());
+        for mut d in deliveries {
+            self.admit(&mut d);
+            queue.push_back(d);
+        }
+        if !queue.is_empty() {
+            self.queues.insert(webhook.clone(), queue);
         }
     }
 
     /// Removes every delivery to `webhook` and returns them.
     pub fn remove_for_webhook(&mut self, webhook: &WebhookId) -> Vec<Delivery> {
         let gone: Vec<Delivery> = self.queues.remove(webhook).map(Vec::from).unwrap_or_default();
-        self.len -= gone.len();
-        self.bytes -= gone.iter().map(|d| d.body.len()).sum::<usize>();
+        gone.iter().for_each(|d| self.release(d));
         gone
     }
 
@@ -253,6 +294,7 @@ mod tests {
             webhook_id: wid(webhook),
             event: "error".into(),
             body: "{}".into(),
+            body_hash: String::new(),
             created_at: Millis(0),
             attempts: 0,
             next_attempt_at: Millis(at),

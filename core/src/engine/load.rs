@@ -9,7 +9,7 @@ use crate::ports::Ports;
 use crate::rules::headers::check_headers;
 use crate::rules::url_check::check_url;
 use crate::signing::{Secret, Signing};
-use crate::store::BATCH_KEY_PREFIX;
+use crate::store::{body_key, BATCH_KEY_PREFIX, BODY_KEY_PREFIX};
 use crate::store::{
     decode_campaign, decode_history, decode_outbox, decode_registry, history_key, CAMPAIGN_KEY, DELIVERY_KEY_PREFIX,
     OUTBOX_KEY, REGISTRY_KEY,
@@ -22,7 +22,7 @@ use crate::webhooks::registry::MAX_WEBHOOKS;
 use crate::webhooks::transfer::{read_legacy, TransferReport};
 use crate::Error;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 impl<P: Ports> Engine<P> {
@@ -44,7 +44,7 @@ impl<P: Ports> Engine<P> {
         let replace = (registry.backup.is_some(), outbox.backup.is_some(), campaign.backup.is_some());
         let mut backups: Vec<(String, String)> =
             registry.backup.into_iter().chain(outbox.backup).chain(campaign.backup).collect();
-        let (outbox, migrated) = load_outbox(&ports, outbox.value, now).await?;
+        let (outbox, migrated, stored_bodies, stale_outbox_keys) = load_outbox(&ports, outbox.value, now).await?;
 
         let ids: Vec<WebhookId> = registry.value.webhooks.iter().map(|w| w.id.clone()).collect();
         let keys: Vec<String> = ids.iter().map(history_key).collect();
@@ -66,8 +66,8 @@ impl<P: Ports> Engine<P> {
         let browser_restarted = ports.claim_browser_session().await;
 
         let batches = load_batches(&ports, &registry.value, &outbox).await?;
-        let stale_batches: Vec<String> = batches.1;
-        let mut state = State::loaded(registry.value, outbox, histories, campaign.value, batches.0);
+        let stale_keys: Vec<String> = batches.1.into_iter().chain(stale_outbox_keys).collect();
+        let mut state = State::loaded(registry.value, outbox, histories, campaign.value, batches.0, stored_bodies);
         let mut must_rewrite = !migrated.is_empty();
         if must_rewrite {
             state.mark_outbox_for_rewrite(migrated);
@@ -124,8 +124,8 @@ impl<P: Ports> Engine<P> {
             // Storage may be full: the core starts anyway, and the write is retried.
             let _ = engine.flush().await;
         }
-        if !stale_batches.is_empty() {
-            let _ = engine.ports.remove(stale_batches).await;
+        if !stale_keys.is_empty() {
+            let _ = engine.ports.remove(stale_keys).await;
         }
         if browser_restarted {
             engine.browser_started();
@@ -226,22 +226,39 @@ async fn load_batches<P: Ports>(
     Ok((open, stale))
 }
 
-/// Rebuilds the outbox from its document and the deliveries stored under their own keys. Returns
-/// it with the deliveries that were still inline in the document (to be moved to their keys).
+/// Rebuilds the outbox from its document, the deliveries stored under their own keys and the
+/// bodies they name. Returns it with the deliveries that were still inline in the document (to be
+/// moved to their keys), the bodies in storage that waiting deliveries carry, and the keys to
+/// remove: bodies no delivery names, and deliveries whose body is missing (they cannot be sent).
 async fn load_outbox<P: Ports>(
     ports: &P,
     mut document: OutboxDocument,
     now: Millis,
-) -> Result<(Outbox, Vec<(WebhookId, DeliveryId)>), Error> {
+) -> Result<(Outbox, Vec<(WebhookId, DeliveryId)>, BTreeSet<String>, Vec<String>), Error> {
     let stored = ports.read_prefix(DELIVERY_KEY_PREFIX).await.map_err(Error::Storage)?;
+    let bodies: BTreeMap<String, String> = ports
+        .read_prefix(BODY_KEY_PREFIX)
+        .await
+        .map_err(Error::Storage)?
+        .into_iter()
+        .filter_map(|(key, body)| key.strip_prefix(BODY_KEY_PREFIX).map(|hash| (hash.to_string(), body)))
+        .collect();
     let mut deliveries = std::mem::take(&mut document.deliveries);
     let migrated = deliveries.iter().map(|d| (d.webhook_id.clone(), d.id.clone())).collect();
-    let (mut kept, mut moved) = (Vec::new(), Vec::new());
+    let (mut kept, mut moved, mut stale) = (Vec::new(), Vec::new(), Vec::new());
     for (key, text) in stored {
         // Through a Value, as every document is read: one set of deserialisers in the wasm.
         let parsed = serde_json::from_str::<serde_json::Value>(&text).and_then(serde_json::from_value::<Delivery>);
         match parsed {
-            Ok(d) => deliveries.push(d),
+            // Written before bodies were stored apart: the body is inline.
+            Ok(d) if d.body_hash.is_empty() => deliveries.push(d),
+            Ok(mut d) => match bodies.get(&d.body_hash) {
+                Some(body) => {
+                    d.body = body.clone();
+                    deliveries.push(d);
+                }
+                None => stale.push(key),
+            },
             Err(_) => {
                 // Kept outside the prefix, so it is not read as a delivery again.
                 kept.push((format!("autochat.unreadable.{key}.{}", now.0), text));
@@ -253,5 +270,9 @@ async fn load_outbox<P: Ports>(
     if !kept.is_empty() && ports.write(kept).await.is_ok() {
         let _ = ports.remove(moved).await;
     }
-    Ok((Outbox::restore(&document, deliveries), migrated))
+    let outbox = Outbox::restore(&document, deliveries);
+    let (carried, unnamed): (BTreeSet<String>, BTreeSet<String>) =
+        bodies.into_keys().partition(|hash| outbox.carries_body(hash));
+    stale.extend(unnamed.iter().map(|hash| body_key(hash)));
+    Ok((outbox, migrated, carried, stale))
 }

@@ -160,7 +160,7 @@ impl<P: Ports> Engine<P> {
                 Ok(()) => {
                     writer.stored = carried;
                     let retried = writer.retry_wait.take().is_some();
-                    self.state.borrow_mut().stored(&writes.taken);
+                    self.state.borrow_mut().stored(&writes.taken, writes.bodies);
                     if retried && writes.taken.carries_deliveries() {
                         // Deliveries stored by a retried write go out now.
                         writer.wake_waiters();

@@ -12,7 +12,7 @@ use crate::delivery::history::History;
 use crate::delivery::outbox::{Delivery, Outbox};
 use crate::protocol::Changed;
 use crate::store::{
-    batch_key, delivery_key, encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY, WATCHED_TAB_KEY,
+    batch_key, body_key, delivery_key, encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY, WATCHED_TAB_KEY,
 };
 use crate::values::ids::{DeliveryId, WebhookId};
 use crate::values::time::Millis;
@@ -86,6 +86,8 @@ pub(super) struct Writes {
     pub entries: Vec<(String, String)>,
     pub removals: Vec<String>,
     pub taken: Dirty,
+    /// The bodies this write stores (by hash), known stored once it succeeds.
+    pub bodies: Vec<String>,
 }
 
 /// Everything the engine holds.
@@ -110,6 +112,9 @@ pub(super) struct State {
     pub closing_batches: bool,
     /// Deliveries queued but not yet in storage: none is attempted before it is stored.
     unstored: BTreeSet<DeliveryId>,
+    /// The bodies (by hash) in storage: each is written once, with the first delivery that
+    /// carries it, and removed with the last.
+    stored_bodies: BTreeSet<String>,
     /// The time the in-memory timer is set for.
     pub timer_at: Option<Millis>,
     /// The time the alarm is armed for.
@@ -124,8 +129,9 @@ impl State {
         histories: BTreeMap<WebhookId, History>,
         campaign: Campaign,
         batches: BTreeMap<WebhookId, OpenBatch>,
+        stored_bodies: BTreeSet<String>,
     ) -> State {
-        State { registry, outbox, histories, campaign, batches, ..State::default() }
+        State { registry, outbox, histories, campaign, batches, stored_bodies, ..State::default() }
     }
 
     fn marks(&mut self, when: When) -> &mut Dirty {
@@ -347,10 +353,32 @@ impl State {
         if taken.outbox {
             entries.push((OUTBOX_KEY.to_string(), encode(&self.outbox.document())));
         }
+        let mut bodies = Vec::new();
+        let mut removed_any = false;
         for (id, webhook) in &taken.deliveries {
             match self.outbox.get(webhook, id) {
-                Some(d) => entries.push((delivery_key(id), serde_json::to_string(d).unwrap_or_default())),
-                None => removals.push(delivery_key(id)),
+                Some(d) => {
+                    entries.push((delivery_key(id), serde_json::to_string(d).unwrap_or_default()));
+                    if !self.stored_bodies.contains(&d.body_hash) && !bodies.contains(&d.body_hash) {
+                        entries.push((body_key(&d.body_hash), d.body.clone()));
+                        bodies.push(d.body_hash.clone());
+                    }
+                }
+                None => {
+                    removals.push(delivery_key(id));
+                    removed_any = true;
+                }
+            }
+        }
+        if removed_any {
+            // A body no waiting delivery carries goes with the last one. It counts as gone at
+            // once: should the removal fail, the key is left over (and dropped on the next
+            // load), never counted as stored when it is not.
+            let outbox = &self.outbox;
+            let gone: Vec<String> = self.stored_bodies.iter().filter(|h| !outbox.carries_body(h)).cloned().collect();
+            for hash in gone {
+                self.stored_bodies.remove(&hash);
+                removals.push(body_key(&hash));
             }
         }
         if taken.campaign {
@@ -373,14 +401,15 @@ impl State {
                 None => removals.push(batch_key(webhook)),
             }
         }
-        Writes { entries, removals, taken }
+        Writes { entries, removals, taken, bodies }
     }
 
     /// Notes that a write succeeded: the deliveries it carried may now be attempted.
-    pub fn stored(&mut self, taken: &Dirty) {
+    pub fn stored(&mut self, taken: &Dirty, bodies: Vec<String>) {
         taken.deliveries.keys().for_each(|id| {
             self.unstored.remove(id);
         });
+        self.stored_bodies.extend(bodies);
     }
 
     /// Whether a delivery is in storage yet.

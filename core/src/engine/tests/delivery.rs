@@ -341,18 +341,11 @@ fn a_full_outbox_drops_new_deliveries_and_counts_them() {
     let holder = add(&fake, &e, "holder", "https://down.example.com", &["milestone"]);
     ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": holder, "enabled": false}));
     for n in 0..crate::delivery::outbox::MAX_PENDING_DELIVERIES {
-        let d = crate::delivery::outbox::Delivery {
-            id: DeliveryId(format!("msg_{n:024}")),
-            webhook_id: WebhookId(holder.clone()),
-            event: "error".into(),
-            body: "{}".into(),
-            created_at: Millis(T0),
-            attempts: 0,
-            next_attempt_at: Millis(T0),
-            last_error: None,
-            seq: n as u64,
-        };
-        fake.put(&crate::store::delivery_key(&d.id), &serde_json::to_string(&d).expect("json"));
+        // As the first releases stored them: the body inside the delivery's document.
+        let id = format!("msg_{n:024}");
+        let doc = json!({"id": id, "webhookId": holder, "event": "error", "body": "{}", "createdAt": T0,
+            "attempts": 0, "nextAttemptAt": T0, "lastError": null, "seq": n});
+        fake.put(&format!("autochat.delivery.{id}"), &doc.to_string());
     }
     let e = start(&fake);
     let r = emit_error(&fake, &e, "x");

@@ -349,3 +349,121 @@ fn removals_are_not_held_back_behind_failing_writes() {
     fake.run();
     assert_eq!(fake.stored(&key), None, "the delivered delivery's key is removed, freeing space, though writes fail");
 }
+
+/// The stored bodies' keys.
+fn body_keys(fake: &Fake) -> Vec<String> {
+    fake.keys().into_iter().filter(|k| k.starts_with(crate::store::BODY_KEY_PREFIX)).collect()
+}
+
+/// The waiting deliveries' keys.
+fn delivery_keys(fake: &Fake) -> Vec<String> {
+    fake.keys().into_iter().filter(|k| k.starts_with(crate::store::DELIVERY_KEY_PREFIX)).collect()
+}
+
+#[test]
+fn an_event_for_three_webhooks_stores_its_body_once_and_drops_it_with_the_last_delivery() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    for name in ["a", "b", "c"] {
+        add(&fake, &e, name, &format!("https://{name}.com"), &["error"]);
+        fake.script(&format!("{name}.com"), [status(503)]);
+    }
+    emit_error(&fake, &e, &"a long message ".repeat(200));
+    assert_eq!(fake.sent().len(), 3);
+    assert!(fake.sent().iter().all(|s| s.stored_before_sending));
+    let bodies = body_keys(&fake);
+    assert_eq!(bodies.len(), 1, "one stored copy for three deliveries");
+    let docs: Vec<Value> = delivery_keys(&fake)
+        .iter()
+        .map(|k| serde_json::from_str(&fake.stored(k).expect("doc")).expect("json"))
+        .collect();
+    assert_eq!(docs.len(), 3);
+    for doc in &docs {
+        assert!(doc.get("body").is_none(), "the body is not repeated in the delivery: {doc}");
+        assert_eq!(crate::store::body_key(doc["bodyHash"].as_str().expect("hash")), bodies[0]);
+    }
+    assert_eq!(fake.stored(&bodies[0]).as_deref(), fake.sent()[0].request.body.as_deref());
+    // Two succeed on their retry: the body stays for the third.
+    fake.script("a.com", [status(200)]);
+    fake.script("b.com", [status(200)]);
+    fake.advance(60_000);
+    e.wake();
+    fake.run();
+    assert_eq!(fake.sent_to("a.com").len(), 2);
+    assert_eq!(body_keys(&fake), bodies);
+    fake.script("c.com", [status(200)]);
+    fake.advance(60_000);
+    e.wake();
+    fake.run();
+    fake.advance(1_000);
+    fake.run();
+    assert_eq!(fake.sent_to("c.com").len(), 2);
+    assert!(delivery_keys(&fake).is_empty());
+    assert!(body_keys(&fake).is_empty(), "the last delivery took the body with it");
+}
+
+#[test]
+fn after_a_restart_shared_bodies_are_sent_byte_for_byte() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    for name in ["a", "b"] {
+        add(&fake, &first, name, &format!("https://{name}.com"), &["error"]);
+        fake.script(&format!("{name}.com"), [status(503)]);
+    }
+    emit_error(&fake, &first, "the same for both");
+    let before: Vec<Option<String>> = fake.sent().iter().map(|s| s.request.body.clone()).collect();
+    drop(first);
+    fake.stop_worker();
+    fake.advance(60_000);
+    let second = start(&fake);
+    second.wake();
+    fake.run();
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 4);
+    assert_eq!(sent[2].request.body, before[0]);
+    assert_eq!(sent[3].request.body, before[1]);
+    assert!(sent.iter().all(|s| s.stored_before_sending));
+}
+
+#[test]
+fn a_body_nobody_names_is_dropped_on_load_and_a_delivery_without_its_body_too() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    let id = add(&fake, &first, "a", "https://a.com", &["error"]);
+    drop(first);
+    fake.put("autochat.body.00000000000000000000000000000000", "{\"left\":\"over\"}");
+    fake.put(
+        "autochat.delivery.msg_000000000000000000000007",
+        &format!(r#"{{"id":"msg_000000000000000000000007","webhookId":"{id}","event":"error","bodyHash":"ffffffffffffffffffffffffffffffff","createdAt":{T0},"attempts":0,"nextAttemptAt":{T0},"lastError":null,"seq":0}}"#),
+    );
+    let e = start(&fake);
+    fake.run();
+    assert!(body_keys(&fake).is_empty());
+    assert!(delivery_keys(&fake).is_empty());
+    assert!(fake.sent().is_empty(), "nothing is sent without its body");
+    assert_eq!(ok(&fake, &e, json!({"type": "getStatus"}))["pendingDeliveries"], 0);
+}
+
+#[test]
+fn after_a_failed_write_every_stored_delivery_names_a_stored_body() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(503)]);
+    emit_error(&fake, &e, "first");
+    fake.fail_writes(true);
+    assert!(call(&fake, &e, json!({"type": "emit", "event": "error", "data": {"error": "second"}})).is_err());
+    fake.fail_writes(false);
+    fake.advance(120_000);
+    e.wake();
+    fake.run();
+    fake.advance(120_000);
+    e.wake();
+    fake.run();
+    for key in delivery_keys(&fake) {
+        let doc: Value = serde_json::from_str(&fake.stored(&key).expect("doc")).expect("json");
+        let body = crate::store::body_key(doc["bodyHash"].as_str().expect("hash"));
+        assert!(fake.stored(&body).is_some(), "{key} names a body that is stored");
+    }
+    assert!(fake.sent().iter().all(|s| s.stored_before_sending));
+}

@@ -5,7 +5,7 @@ use super::*;
 use crate::campaign::config::CampaignPolicy;
 use crate::testing::Fake;
 use crate::values::http::HttpOutcome;
-use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::ids::WebhookId;
 use crate::values::time::Millis;
 use crate::Error;
 use serde_json::{json, Value};
