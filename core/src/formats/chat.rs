@@ -204,34 +204,27 @@ pub fn check_teams_card(request: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// A plain-text message, a line each: the title, the user's text (when the event has one), the
+/// facts (when it has any) and the time, the first and last as each service marks them.
+fn text_lines(words: &Wording, title: String, time: String) -> String {
+    let mut lines = vec![title];
+    lines.extend(user_text(words));
+    if !words.facts.is_empty() {
+        lines.push(words.facts_line());
+    }
+    lines.push(time);
+    lines.join("\n")
+}
+
 /// A Google Chat message: text with Chat's own light markup.
 pub fn google_chat(words: &Wording) -> String {
-    let mut text = format!("*{} {}*", words.tone.emoji(), words.title);
-    if let Some(user) = user_text(words) {
-        text.push('\n');
-        text.push_str(&user);
-    }
-    if !words.facts.is_empty() {
-        text.push('\n');
-        text.push_str(&words.facts_line());
-    }
-    text.push_str(&format!("\n_{}_", words.time));
+    let text = text_lines(words, format!("*{} {}*", words.tone.emoji(), words.title), format!("_{}_", words.time));
     json!({"text": truncate_bytes(&text, GOOGLE_CHAT_BYTES - 64)}).to_string()
 }
 
 /// A Telegram `sendMessage` call: plain text (no parse mode, so nothing needs escaping).
 pub fn telegram(words: &Wording, chat_id: &str) -> String {
-    let mut text = format!("{} {}", words.tone.emoji(), words.title);
-    if let Some(user) = user_text(words) {
-        text.push('\n');
-        text.push_str(&user);
-    }
-    if !words.facts.is_empty() {
-        text.push('\n');
-        text.push_str(&words.facts_line());
-    }
-    text.push('\n');
-    text.push_str(&words.time);
+    let text = text_lines(words, format!("{} {}", words.tone.emoji(), words.title), words.time.clone());
     let chat: Value = chat_id.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(chat_id.to_string()));
     json!({
         "chat_id": chat,
