@@ -130,6 +130,11 @@ mod tests {
         }
     }
 
+    /// The request for delivery `msg_1` at time 0, with a 1 ms timeout.
+    fn build(w: &Webhook, format: Format, signing: Option<&Signing>, event: &str, body: &str) -> HttpRequest {
+        build_request(w, format, signing, &DeliveryId("msg_1".into()), event, body, Millis(0), Duration::from_millis(1))
+    }
+
     fn names(r: &HttpRequest) -> Vec<&str> {
         r.headers.iter().map(|(k, _)| k.as_str()).collect()
     }
@@ -158,126 +163,69 @@ mod tests {
     #[test]
     fn a_custom_content_type_replaces_ours() {
         let w = webhook(Method::Put, "https://a.com", &[("content-type", "text/plain")]);
-        let r = build_request(
-            &w,
-            Format::AutochatJson,
-            None,
-            &DeliveryId("msg_1".into()),
-            "error",
-            "{}",
-            Millis(0),
-            Duration::from_millis(1),
-        );
+        let r = build(&w, Format::AutochatJson, None, "error", "{}");
         assert_eq!(names(&r), ["content-type", "webhook-id", "webhook-timestamp"]);
     }
 
     #[test]
     fn get_carries_the_envelope_in_the_query() {
-        let id = DeliveryId("msg_1".into());
-        let r = build_request(
+        let r = build(
             &webhook(Method::Get, "https://a.com/h", &[]),
             Format::AutochatJson,
             None,
-            &id,
             "message_sent",
             "{\"a\":\"b c\"}",
-            Millis(0),
-            Duration::from_millis(1),
         );
         assert_eq!(r.url, "https://a.com/h?event=message_sent&payload=%7B%22a%22%3A%22b%20c%22%7D");
         assert_eq!(r.body, None);
         assert_eq!(names(&r), ["webhook-id", "webhook-timestamp"]);
-        let r = build_request(
-            &webhook(Method::Get, "https://a.com/h?key=1#top", &[]),
-            Format::AutochatJson,
-            None,
-            &id,
-            "error",
-            "{}",
-            Millis(0),
-            Duration::from_millis(1),
-        );
+        let r =
+            build(&webhook(Method::Get, "https://a.com/h?key=1#top", &[]), Format::AutochatJson, None, "error", "{}");
         assert_eq!(r.url, "https://a.com/h?key=1&event=error&payload=%7B%7D#top");
-        let r = build_request(
-            &webhook(Method::Get, "https://a.com/h?", &[]),
-            Format::AutochatJson,
-            None,
-            &id,
-            "error",
-            "{}",
-            Millis(0),
-            Duration::from_millis(1),
-        );
+        let r = build(&webhook(Method::Get, "https://a.com/h?", &[]), Format::AutochatJson, None, "error", "{}");
         assert_eq!(r.url, "https://a.com/h?event=error&payload=%7B%7D");
     }
 
     #[test]
     fn signed_requests_carry_a_signature_over_what_is_sent() {
-        let id = DeliveryId("msg_1".into());
         let signing = Signing {
             enabled: true,
             secret: crate::signing::Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("valid"),
             previous: None,
             github: true,
         };
-        let post = build_request(
-            &webhook(Method::Post, "https://a.com", &[]),
-            Format::AutochatJson,
-            Some(&signing),
-            &id,
-            "error",
-            "{}",
-            Millis(0),
-            Duration::from_millis(1),
-        );
+        let post =
+            build(&webhook(Method::Post, "https://a.com", &[]), Format::AutochatJson, Some(&signing), "error", "{}");
         assert_eq!(
             names(&post),
             ["Content-Type", "webhook-id", "webhook-timestamp", "webhook-signature", "X-Hub-Signature-256"]
         );
         assert_eq!(post.headers[3].1, signing.headers("msg_1", 0, "{}", Millis(0))[0].1);
-        let get = build_request(
+        let get = build(
             &webhook(Method::Get, "https://a.com", &[]),
             Format::AutochatJson,
             Some(&signing),
-            &id,
             "error",
             "{\"a\":1}",
-            Millis(0),
-            Duration::from_millis(1),
         );
         assert_eq!(
             get.headers[2].1,
             signing.headers("msg_1", 0, "{\"a\":1}", Millis(0))[0].1,
             "a GET signs its payload value"
         );
-        let slack = build_request(
+        let slack = build(
             &webhook(Method::Post, "https://hooks.slack.com/services/T1/B2/x", &[]),
             Format::Slack,
             Some(&signing),
-            &id,
             "error",
             "{}",
-            Millis(0),
-            Duration::from_millis(1),
         );
         assert_eq!(names(&slack), ["Content-Type"], "chat services are never signed");
     }
 
     #[test]
     fn chat_formats_carry_no_webhook_headers_and_take_what_their_service_needs() {
-        let id = DeliveryId("msg_1".into());
-        let at = |url: &str, format: Format| {
-            build_request(
-                &webhook(Method::Post, url, &[]),
-                format,
-                None,
-                &id,
-                "error",
-                "{}",
-                Millis(0),
-                Duration::from_millis(1),
-            )
-        };
+        let at = |url: &str, format: Format| build(&webhook(Method::Post, url, &[]), format, None, "error", "{}");
         let slack = at("https://hooks.slack.com/services/T1/B2/x", Format::Slack);
         assert_eq!(names(&slack), ["Content-Type"]);
         let telegram = at("https://api.telegram.org/bot1:A/sendMessage?chat_id=42&x=1#f", Format::Telegram);
