@@ -10,22 +10,18 @@ mod ports;
 use autochat_core::campaign::{self, TabInfo};
 use autochat_core::conditions::{Operator, FIELDS};
 use autochat_core::formats::detect::{detect, retired};
-use autochat_core::formats::gallery::{sample, starters};
-use autochat_core::formats::template::PLACEHOLDERS;
-use autochat_core::formats::{render, Format, Occurrence};
+use autochat_core::formats::gallery::sample;
+use autochat_core::formats::{render, Occurrence};
 use autochat_core::protocol::page::{Catalog, Choice, DraftCheck, FieldChoice, FormatHint, HeadersCheck, Preview};
 use autochat_core::protocol::Caller;
 use autochat_core::rules::event::Envelope;
 use autochat_core::rules::event::EventKind;
 use autochat_core::rules::headers::parse_headers_text;
-use autochat_core::rules::retry::{RetryMode, RetryPolicy};
 use autochat_core::rules::url_check::{check_url, web_origin};
 use autochat_core::values::field::FieldMessage;
-use autochat_core::values::http::Method;
 use autochat_core::values::time::Millis as Now;
 use autochat_core::values::time::{self, Millis};
 use autochat_core::webhooks::format_choice::check_format;
-use autochat_core::webhooks::registry::MAX_WEBHOOKS;
 use autochat_core::webhooks::webhook::{validate_draft, WebhookDraft};
 use autochat_core::{Engine, Policies};
 use ports::{BrowserPorts, OUTBOX_ALARM};
@@ -177,43 +173,7 @@ pub fn origin_of(url: &str) -> Option<String> {
 /// The webhook form's choices and caps; returns a `Catalog` as JSON text.
 #[wasm_bindgen]
 pub fn catalog() -> String {
-    let policy = RetryPolicy::default();
-    let method_note = |m: Method| match m {
-        Method::Get => "No body: the payload travels in the query string (?event=…&payload=…).",
-        _ => "The payload is the JSON body.",
-    };
-    to_json(&Catalog {
-        events: EventKind::ALL
-            .iter()
-            .map(|k| Choice { value: *k, label: k.label().into(), description: k.description().into() })
-            .collect(),
-        methods: [Method::Post, Method::Get, Method::Put, Method::Patch]
-            .into_iter()
-            .map(|m| Choice { value: m, label: m.as_str().into(), description: method_note(m).into() })
-            .collect(),
-        formats: Format::ALL
-            .into_iter()
-            .map(|f| Choice { value: f, label: f.label().into(), description: f.description().into() })
-            .collect(),
-        post_only_formats: Format::ALL.into_iter().filter(|f| f.is_chat()).collect(),
-        placeholders: PLACEHOLDERS
-            .iter()
-            .map(|(name, about)| Choice { value: name.to_string(), label: format!("{{{{{name}}}}}"), description: about.to_string() })
-            .collect(),
-        starters: starters(),
-        retry_modes: [RetryMode::Persistent, RetryMode::Quick]
-            .into_iter()
-            .map(|m| Choice { value: m, label: policy.label(m), description: policy.describe(m) })
-            .collect(),
-        hints: [(
-            "headers".to_string(),
-            "For authentication, e.g. {\"Authorization\": \"Bearer YOUR_TOKEN\"}. Leave empty for Slack, Zapier and IFTTT."
-                .to_string(),
-        )]
-        .into_iter()
-        .collect(),
-        max_webhooks: MAX_WEBHOOKS,
-    })
+    to_json(&Catalog::build())
 }
 
 /// What the form says about a URL as it is typed; returns a `FormatHint` as JSON text.

@@ -3,12 +3,14 @@
 
 use crate::conditions::{FieldType, Operator};
 use crate::formats::detect::Detected;
-use crate::formats::gallery::Starter;
+use crate::formats::gallery::{starters, Starter};
+use crate::formats::template::PLACEHOLDERS;
 use crate::formats::Format;
 use crate::rules::event::EventKind;
-use crate::rules::retry::RetryMode;
+use crate::rules::retry::{RetryMode, RetryPolicy};
 use crate::values::field::FieldMessage;
 use crate::values::http::Method;
+use crate::webhooks::registry::MAX_WEBHOOKS;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -65,6 +67,48 @@ pub struct Catalog {
     pub hints: BTreeMap<String, String>,
     /// Webhooks at most.
     pub max_webhooks: usize,
+}
+
+impl Catalog {
+    /// The catalog the pages receive (`catalog`), from the core's own words. The pages show each
+    /// text through `chrome.i18n` (popup/catalog-text.js), so `_locales/en/messages.json` holds an
+    /// English copy, kept equal to this by the `catalog_words` test.
+    pub fn build() -> Catalog {
+        fn choice<T>(value: T, label: &str, description: &str) -> Choice<T> {
+            Choice { value, label: label.into(), description: description.into() }
+        }
+        let method_note = |m: Method| match m {
+            Method::Get => "No body: the payload travels in the query string (?event=…&payload=…).",
+            _ => "The payload is the JSON body.",
+        };
+        let policy = RetryPolicy::default();
+        Catalog {
+            events: EventKind::ALL.iter().map(|k| choice(*k, k.label(), k.description())).collect(),
+            methods: [Method::Post, Method::Get, Method::Put, Method::Patch]
+                .into_iter()
+                .map(|m| choice(m, m.as_str(), method_note(m)))
+                .collect(),
+            formats: Format::ALL.into_iter().map(|f| choice(f, f.label(), f.description())).collect(),
+            post_only_formats: Format::ALL.into_iter().filter(|f| f.is_chat()).collect(),
+            placeholders: PLACEHOLDERS
+                .iter()
+                .map(|(name, about)| choice(name.to_string(), &format!("{{{{{name}}}}}"), about))
+                .collect(),
+            starters: starters(),
+            retry_modes: [RetryMode::Persistent, RetryMode::Quick]
+                .into_iter()
+                .map(|m| Choice { value: m, label: policy.label(m), description: policy.describe(m) })
+                .collect(),
+            hints: [(
+                "headers".to_string(),
+                "For authentication, e.g. {\"Authorization\": \"Bearer YOUR_TOKEN\"}. Leave empty for Slack, Zapier and IFTTT."
+                    .to_string(),
+            )]
+            .into_iter()
+            .collect(),
+            max_webhooks: MAX_WEBHOOKS,
+        }
+    }
 }
 
 /// What the form says about a URL as it is typed (`detectFormat`).
