@@ -137,7 +137,7 @@
       box.style.cssText =
         'position:fixed;pointer-events:none;z-index:2147483647;border:3px solid #2f6fde;background:rgba(47,111,222,.15);border-radius:4px;transition:all .05s';
       const tip = document.createElement('div');
-      tip.textContent = what === 'input' ? 'AutoChat: click the message box (Esc to cancel)' : 'AutoChat: click the send button (Esc to cancel)';
+      tip.textContent = chrome.i18n.getMessage(what === 'input' ? 'picker_tip_input' : 'picker_tip_button');
       tip.style.cssText =
         'position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:2147483647;background:#1b2129;color:#fff;font:14px system-ui;padding:6px 12px;border-radius:6px';
       document.documentElement.append(box, tip);

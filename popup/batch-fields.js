@@ -2,6 +2,7 @@
 // Batching in the form: collect events for up to W seconds or N events, whichever comes first,
 // and send them as one request. The bounds are checked by the core when saving.
 import { el } from './dom.js';
+import { t } from './i18n.js';
 
 /** @typedef {import('../types/protocol').BatchSettings} BatchSettings */
 
@@ -14,11 +15,11 @@ export function createBatchFields(id) {
   const limits = el(
     'div',
     { class: 'inline-field', hidden: true },
-    el('label', { for: id('batch-window') }, 'Wait up to'),
+    el('label', { for: id('batch-window') }, t('batch_wait_label')),
     seconds,
-    el('label', { for: id('batch-max') }, 'seconds, or'),
+    el('label', { for: id('batch-max') }, t('batch_seconds_or')),
     events,
-    el('span', {}, 'events'),
+    el('span', {}, t('batch_events_unit')),
   );
   on.addEventListener('change', () => {
     limits.hidden = !on.checked;
@@ -27,13 +28,9 @@ export function createBatchFields(id) {
   const fieldset = el(
     'fieldset',
     { class: 'batching', id: id('batch') },
-    el('legend', {}, 'Batching ', el('span', { class: 'optional' }, '(optional)')),
-    el('div', { class: 'check' }, on, el('label', { for: id('batch-on') }, 'Send events together, as one request')),
-    el(
-      'p',
-      { class: 'hint', id: id('batch-hint') },
-      'AutoChat JSON sends {"batch": true, "count", "events": […]}; chat services get one message summing them up; a template repeats its {{#events}}…{{/events}} part.',
-    ),
+    el('legend', {}, t('batch_legend'), ' ', el('span', { class: 'optional' }, t('batch_optional'))),
+    el('div', { class: 'check' }, on, el('label', { for: id('batch-on') }, t('batch_on_label'))),
+    el('p', { class: 'hint', id: id('batch-hint') }, t('batch_hint')),
     limits,
     error,
   );

@@ -4,6 +4,7 @@
 // whether ▶ Start may be pressed, and why not); this file renders what it says and forwards clicks.
 import * as client from './client.js';
 import { $ } from './dom.js';
+import { t } from './i18n.js';
 import { chooseTarget, describeWait, originOf, originPattern } from './wasm.js';
 
 /**
@@ -13,7 +14,8 @@ import { chooseTarget, describeWait, originOf, originPattern } from './wasm.js';
  * @typedef {import('../types/protocol').ContentRequest} ContentRequest
  */
 
-const STATE_WORDS = { idle: 'Not started', running: 'Running', paused: 'Paused', stopped: 'Stopped' };
+/** The message key of each campaign state's word. */
+const STATE_KEYS = { idle: 'campaign_state_idle', running: 'campaign_state_running', paused: 'campaign_state_paused', stopped: 'campaign_state_stopped' };
 /** The page a new campaign would run on. @type {TabInfo | null} */
 let target = null;
 /** @type {CampaignView | null} */
@@ -57,11 +59,11 @@ function render() {
   const paused = c.status === 'paused';
   const where = c.target && (running || paused) ? c.target : target;
   $('campaign-target').textContent = where?.url
-    ? `${running || paused ? 'Sending on' : 'Page'}: ${where.title || where.url} — ${hostOf(where.url)}`
-    : 'Open the chat page in this window, then click the AutoChat icon.';
-  let state = STATE_WORDS[c.status];
-  if (running) state += c.nextSendAt ? ` · next message ${describeWait(c.nextSendAt)}` : ' · sending…';
-  if ((paused || c.status === 'stopped') && c.reason) state += ` — ${c.reason}`;
+    ? t(running || paused ? 'campaign_target_sending_on' : 'campaign_target_page', { title: where.title || where.url, host: hostOf(where.url) })
+    : t('campaign_target_none');
+  let state = t(STATE_KEYS[c.status]);
+  if (running) state = c.nextSendAt ? t('campaign_state_running_next', { wait: describeWait(c.nextSendAt) }) : t('campaign_state_running_sending');
+  if ((paused || c.status === 'stopped') && c.reason) state = t('campaign_state_with_reason', { state, reason: c.reason });
   $('campaign-state').textContent = state;
   $('campaign-dot').className = `dot ${c.status}`;
   $('sent-today').textContent = String(c.messagesSentToday);
@@ -124,7 +126,7 @@ async function save() {
   } catch (error) {
     const fields = error instanceof client.CommandError ? error.fields : [];
     showFieldErrors(fields);
-    show('campaign-form-status', fields.length ? 'Fix the marked fields, then save.' : messageOf(error));
+    show('campaign-form-status', fields.length ? t('campaign_fix_fields') : messageOf(error));
     return false;
   }
 }
@@ -163,12 +165,11 @@ async function detect() {
   try {
     /** @type {Detection} */
     const found = await ask(target.id, { autochat: 'detect', picks });
-    const box = found.input ? `✓ ${found.input}` : '✗ not found — pick it';
-    const button = found.button ? `✓ ${found.button}` : found.enterFallback ? 'none found — AutoChat will press Enter' : '✗ not found';
-    $('campaign-elements').textContent = `Message box: ${box} · Send button: ${button}`;
+    const box = found.input ? `✓ ${found.input}` : t('campaign_input_not_found');
+    const button = found.button ? `✓ ${found.button}` : found.enterFallback ? t('campaign_button_enter_fallback') : t('campaign_button_not_found');
+    $('campaign-elements').textContent = t('campaign_elements', { input: box, button });
   } catch {
-    $('campaign-elements').textContent =
-      'AutoChat will look for the message box and send button when the campaign starts (it may need your permission for this site).';
+    $('campaign-elements').textContent = t('campaign_elements_unknown');
   }
 }
 
@@ -177,12 +178,12 @@ async function pick(what) {
   if (!target) return;
   try {
     await chrome.tabs.update(target.id, { active: true });
-    show('campaign-status', what === 'input' ? 'Click the message box on the page.' : 'Click the send button on the page.');
+    show('campaign-status', t(what === 'input' ? 'campaign_pick_input' : 'campaign_pick_button'));
     await ask(target.id, { autochat: 'pick', what });
     await refresh();
     await detect();
   } catch (error) {
-    show('campaign-status', `AutoChat cannot reach this page: ${messageOf(error)}`);
+    show('campaign-status', t('campaign_page_unreachable', { error: messageOf(error) }));
   }
 }
 
@@ -195,7 +196,7 @@ async function start() {
     // Asked from the click, so the browser shows its prompt; local pages are granted by the manifest.
     const granted = await chrome.permissions.request({ origins: [pattern] }).catch(() => false);
     if (!granted) {
-      show('campaign-status', `AutoChat needs your permission to type on ${hostOf(target.url)}. Press ▶ Start again and choose Allow.`);
+      show('campaign-status', t('campaign_permission_needed', { host: hostOf(target.url) }));
       return;
     }
   }
@@ -227,7 +228,7 @@ export async function initCampaign() {
   detect();
   $('campaign-form').addEventListener('submit', async (event) => {
     event.preventDefault();
-    if (await save()) show('campaign-form-status', 'Saved.');
+    if (await save()) show('campaign-form-status', t('campaign_saved'));
   });
   $('campaign-start').addEventListener('click', start);
   $('campaign-pause').addEventListener('click', () => control('pauseCampaign'));

@@ -3,6 +3,8 @@
 // generated from the Rust protocol (types/protocol.d.ts): a command's reply type follows from its
 // `type`, so a page cannot misread a reply without the type check failing.
 
+import { t } from './i18n.js';
+
 /**
  * @typedef {import('../types/protocol').Command} Command
  * @typedef {import('../types/protocol').Replies} Replies
@@ -36,10 +38,10 @@ export async function send(command) {
     reply = await chrome.runtime.sendMessage(command);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new CommandError({ code: 'unreachable', message: `AutoChat's background worker did not answer (${message}).` });
+    throw new CommandError({ code: 'unreachable', message: t('client_unreachable', { reason: message }) });
   }
   if (reply && 'value' in reply) return reply.value;
-  throw new CommandError(reply?.error ?? { code: 'internal', message: 'AutoChat sent an empty reply.' });
+  throw new CommandError(reply?.error ?? { code: 'internal', message: t('client_empty_reply') });
 }
 
 /**

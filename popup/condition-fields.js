@@ -3,6 +3,7 @@
 // every N minutes" and "only every Nth message". The fields offered, and the operators each
 // takes, come from the core for the events ticked; the core checks the rest when saving.
 import { el } from './dom.js';
+import { t } from './i18n.js';
 import { conditionFields } from './wasm.js';
 
 /**
@@ -25,9 +26,14 @@ export function createConditionFields(id, events) {
 
   /** @param {Condition} [condition] */
   function addRow(condition) {
-    const fieldSelect = el('select', { 'aria-label': 'Field' });
-    const opSelect = el('select', { 'aria-label': 'Operator' });
-    const value = el('input', { type: 'text', 'aria-label': 'Value', placeholder: 'value', value: condition?.value ?? '' });
+    const fieldSelect = el('select', { 'aria-label': t('condition_field_label') });
+    const opSelect = el('select', { 'aria-label': t('condition_operator_label') });
+    const value = el('input', {
+      type: 'text',
+      'aria-label': t('condition_value_label'),
+      placeholder: t('condition_value_placeholder'),
+      value: condition?.value ?? '',
+    });
     const fillFields = () => {
       const keep = fieldSelect.value || condition?.field;
       fieldSelect.replaceChildren(...fields.map((f) => el('option', { value: f.value }, f.label)));
@@ -41,7 +47,7 @@ export function createConditionFields(id, events) {
       if (keep && field?.operators.some((o) => o.value === keep)) opSelect.value = keep;
     };
     fieldSelect.addEventListener('change', fillOps);
-    const remove = el('button', { type: 'button', class: 'small', 'aria-label': 'Remove this condition', onclick: () => row.remove() }, '✕');
+    const remove = el('button', { type: 'button', class: 'small', 'aria-label': t('condition_remove_label'), onclick: () => row.remove() }, '✕');
     const row = el('div', { class: 'condition-row' }, fieldSelect, opSelect, value, remove);
     row.addEventListener('refill', fillFields);
     rows.append(row);
@@ -55,7 +61,7 @@ export function createConditionFields(id, events) {
     for (const row of rows.children) row.dispatchEvent(new Event('refill'));
   }
 
-  const add = el('button', { type: 'button', class: 'small', id: id('add-condition') }, '+ Add a condition');
+  const add = el('button', { type: 'button', class: 'small', id: id('add-condition') }, t('condition_add'));
   add.addEventListener('click', () => {
     error.hidden = true;
     /** @type {HTMLElement | null} */ (addRow().querySelector('input'))?.focus();
@@ -63,12 +69,18 @@ export function createConditionFields(id, events) {
   const fieldset = el(
     'fieldset',
     { class: 'conditions', id: id('conditions'), 'aria-describedby': `${id('conditions-hint')} ${id('conditions-error')}` },
-    el('legend', {}, 'Conditions ', el('span', { class: 'optional' }, '(optional)')),
-    el('p', { class: 'hint', id: id('conditions-hint') }, 'Deliver an event only when all of these hold. Events held back are counted on the webhook.'),
+    el('legend', {}, t('condition_legend'), ' ', el('span', { class: 'optional' }, t('condition_optional'))),
+    el('p', { class: 'hint', id: id('conditions-hint') }, t('condition_hint')),
     rows,
     add,
-    el('div', { class: 'inline-field' }, el('label', { for: id('throttle') }, 'At most one delivery every'), minutes, el('span', {}, 'minutes')),
-    el('div', { class: 'inline-field' }, el('label', { for: id('nth') }, 'Only every'), nth, el('span', {}, 'th message sent')),
+    el(
+      'div',
+      { class: 'inline-field' },
+      el('label', { for: id('throttle') }, t('condition_throttle_label')),
+      minutes,
+      el('span', {}, t('condition_throttle_unit')),
+    ),
+    el('div', { class: 'inline-field' }, el('label', { for: id('nth') }, t('condition_nth_label')), nth, el('span', {}, t('condition_nth_unit'))),
     error,
   );
   const number = (/** @type {HTMLInputElement} */ input) => (input.value.trim() === '' ? null : Number(input.value));

@@ -2,7 +2,9 @@
 // The webhook form's format part: "Start from a template", the Format select (detected from the
 // URL as it is typed, and the user's choice wins), Telegram's Chat ID, and the custom template with
 // a live preview built by the core's own code (the body that would be sent, byte for byte).
+import { catalogText } from './catalog-text.js';
 import { el } from './dom.js';
+import { t } from './i18n.js';
 import { detectFormat, previewBody } from './wasm.js';
 
 /**
@@ -24,6 +26,11 @@ export function createFormatFields(ctx) {
   const { id, catalog } = ctx;
   /** Whether the user picked the format themselves (then typing a URL no longer changes it). */
   let chosen = false;
+  /** A format's name in the page's language. @param {Format} format */
+  const formatLabel = (format) => {
+    const choice = catalog.formats.find((f) => f.value === format);
+    return choice ? catalogText('format', choice.value, 'label', choice.label) : format;
+  };
 
   const errorFor = (/** @type {string} */ field) => el('p', { class: 'field-error', id: id(`${field}-error`), hidden: true });
   const errors = { format: errorFor('format'), chatId: errorFor('chatId'), template: errorFor('template') };
@@ -31,13 +38,13 @@ export function createFormatFields(ctx) {
   const starterSelect = el(
     'select',
     { id: id('starter'), 'aria-describedby': id('starter-hint') },
-    el('option', { value: '' }, 'Choose a service…'),
-    catalog.starters.map((s, i) => el('option', { value: String(i) }, s.label)),
+    el('option', { value: '' }, t('format_starter_choose')),
+    catalog.starters.map((s, i) => el('option', { value: String(i) }, catalogText('starter', s.label, 'label', s.label))),
   );
   const starterHint = el('p', { class: 'hint', id: id('starter-hint'), 'aria-live': 'polite' });
   starterSelect.addEventListener('change', () => {
     const starter = catalog.starters[Number(starterSelect.value)];
-    starterHint.textContent = starter ? starter.urlHint : '';
+    starterHint.textContent = starter ? catalogText('starter', starter.label, 'url_hint', starter.urlHint) : '';
     if (!starter) return;
     chosen = true;
     formatSelect.value = starter.format;
@@ -49,7 +56,7 @@ export function createFormatFields(ctx) {
   const formatSelect = el(
     'select',
     { id: id('format'), name: 'format', 'aria-describedby': `${id('format-detected')} ${id('format-hint')} ${id('format-error')}` },
-    catalog.formats.map((f) => el('option', { value: f.value }, f.label)),
+    catalog.formats.map((f) => el('option', { value: f.value }, formatLabel(f.value))),
   );
   const detectedHint = el('p', { class: 'hint detected', id: id('format-detected'), 'aria-live': 'polite' });
   const formatHint = el('p', { class: 'hint', id: id('format-hint') });
@@ -65,15 +72,15 @@ export function createFormatFields(ctx) {
     type: 'text',
     autocomplete: 'off',
     spellcheck: 'false',
-    placeholder: '424242 or @channel_name',
+    placeholder: t('format_chat_id_placeholder'),
     'aria-describedby': `${id('chatId-hint')} ${id('chatId-error')}`,
   });
   const chatIdField = el(
     'div',
     { class: 'field', hidden: true },
-    el('label', { for: id('chatId') }, 'Chat ID'),
+    el('label', { for: id('chatId') }, t('format_chat_id_label')),
     chatIdInput,
-    el('p', { class: 'hint', id: id('chatId-hint') }, 'The chat the bot posts to; not needed when the URL ends with ?chat_id=….'),
+    el('p', { class: 'hint', id: id('chatId-hint') }, t('format_chat_id_hint')),
     errors.chatId,
   );
 
@@ -88,27 +95,29 @@ export function createFormatFields(ctx) {
   const sampleSelect = el(
     'select',
     { id: id('sample') },
-    catalog.events.map((e) => el('option', { value: e.value }, e.label)),
+    catalog.events.map((e) => el('option', { value: e.value }, catalogText('event', e.value, 'label', e.label))),
   );
   const preview = el('pre', { class: 'preview', id: id('preview'), 'aria-live': 'polite' });
   const templateField = el(
     'div',
     { class: 'field', hidden: true },
-    el('label', { for: id('template') }, 'Template ', el('span', { class: 'optional' }, '(JSON with placeholders)')),
+    el('label', { for: id('template') }, t('format_template_label'), ' ', el('span', { class: 'optional' }, t('format_template_optional'))),
     templateInput,
     el(
       'p',
       { class: 'hint', id: id('template-hint') },
-      'Placeholders: ',
-      catalog.placeholders.map((p) => el('code', { title: p.description }, `{{${p.value}}} `)),
+      t('format_placeholders'),
+      ' ',
+      catalog.placeholders.map((p) => el('code', { title: catalogText('placeholder', p.value, 'description', p.description) }, `{{${p.value}}} `)),
     ),
     errors.template,
   );
-  const previewField = el('div', { class: 'field preview-field' }, el('label', { for: id('sample') }, 'Preview for '), sampleSelect, preview);
+  const previewField = el('div', { class: 'field preview-field' }, el('label', { for: id('sample') }, t('format_preview_for'), ' '), sampleSelect, preview);
 
   function refresh() {
     const format = /** @type {Format} */ (formatSelect.value);
-    formatHint.textContent = catalog.formats.find((f) => f.value === format)?.description ?? '';
+    const chosenFormat = catalog.formats.find((f) => f.value === format);
+    formatHint.textContent = chosenFormat ? catalogText('format', chosenFormat.value, 'description', chosenFormat.description) : '';
     chatIdField.hidden = format !== 'telegram';
     templateField.hidden = format !== 'custom';
     previewField.hidden = format !== 'custom';
@@ -127,9 +136,12 @@ export function createFormatFields(ctx) {
     const hint = detectFormat(url);
     const found = hint.detected;
     if (found && !chosen) formatSelect.value = found.format;
-    detectedHint.textContent = found
-      ? `Detected ${found.service} from the URL${found.format === formatSelect.value ? '' : ` (its format is ${catalog.formats.find((f) => f.value === found.format)?.label})`}.${found.note ? ` ${found.note}` : ''}`
+    const detected = found
+      ? found.format === formatSelect.value
+        ? t('format_detected', { service: found.service })
+        : t('format_detected_other_format', { service: found.service, format: formatLabel(found.format) })
       : '';
+    detectedHint.textContent = found?.note ? `${detected} ${found.note}` : detected;
     refresh();
     return hint;
   }
@@ -145,9 +157,9 @@ export function createFormatFields(ctx) {
   sampleSelect.addEventListener('change', showPreview);
 
   return {
-    elements: [el('div', { class: 'field' }, el('label', { for: id('starter') }, 'Start from a template'), starterSelect, starterHint)],
+    elements: [el('div', { class: 'field' }, el('label', { for: id('starter') }, t('format_starter_label')), starterSelect, starterHint)],
     formatElements: [
-      el('div', { class: 'field' }, el('label', { for: id('format') }, 'Format'), formatSelect, detectedHint, formatHint, errors.format),
+      el('div', { class: 'field' }, el('label', { for: id('format') }, t('format_format_label')), formatSelect, detectedHint, formatHint, errors.format),
       chatIdField,
       templateField,
       previewField,

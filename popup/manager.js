@@ -6,8 +6,10 @@
 // Decisions live in the core: validation, choices, limits, delivery states and relative times
 // come from the wasm module or the worker's views; every change is a command to the worker. This
 // file builds DOM (text only), wires events, and refreshes when the worker says something changed.
+import { catalogText } from './catalog-text.js';
 import * as client from './client.js';
 import { el } from './dom.js';
+import { t } from './i18n.js';
 import { createTransfer } from './transfer.js';
 import { accessPattern, describeAge, describeWait, catalog as loadCatalog } from './wasm.js';
 import { createForm } from './webhook-form.js';
@@ -30,28 +32,20 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
   const id = (name) => `${idPrefix}-${name}`;
   const catalog = loadCatalog();
   /** @type {Record<string, string>} */
-  const labelOf = Object.fromEntries(catalog.events.map((e) => [e.value, e.label]));
+  const labelOf = Object.fromEntries(catalog.events.map((e) => [e.value, catalogText('event', e.value, 'label', e.label)]));
   /** The last list from the core. @type {ListView | null} */
   let latest = null;
   /** Webhooks whose history panel is open, kept across refreshes. @type {Set<string>} */
   const openHistories = new Set();
 
   const form = createForm({ id, catalog, latest: () => latest, refresh: () => refresh() });
-  const list = el('ul', { class: 'webhook-list', id: id('list'), 'aria-label': 'Your webhooks' });
+  const list = el('ul', { class: 'webhook-list', id: id('list'), 'aria-label': t('manager_list_title') });
   const emptyState = el(
     'div',
     { class: 'empty', id: id('empty'), hidden: true },
-    el('p', {}, el('strong', {}, 'No webhooks yet.')),
-    el(
-      'p',
-      {},
-      'A webhook tells another service what AutoChat is doing: each time a message is sent, a campaign starts, pauses or stops, the daily limit is reached, an error happens or a milestone is passed, AutoChat sends an HTTP request to the URL you give.',
-    ),
-    el(
-      'p',
-      {},
-      'Paste the URL of a Slack or Discord incoming webhook, a Zapier or IFTTT catch hook, or your own API above, pick the events, and press ➕ Add Webhook.',
-    ),
+    el('p', {}, el('strong', {}, t('manager_empty_title'))),
+    el('p', {}, t('manager_empty_what')),
+    el('p', {}, t('manager_empty_how')),
   );
   const listStatus = el('p', { class: 'form-status', role: 'status', id: id('list-status') });
 
@@ -66,7 +60,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     el(
       'section',
       { class: 'manager-list', 'aria-labelledby': id('list-title') },
-      el('h3', { id: id('list-title') }, 'Your webhooks'),
+      el('h3', { id: id('list-title') }, t('manager_list_title')),
       transfer.element,
       listStatus,
       emptyState,

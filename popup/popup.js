@@ -4,9 +4,11 @@
 import { initCampaign } from './campaign.js';
 import * as client from './client.js';
 import { $ } from './dom.js';
+import { localizePage, t, tn } from './i18n.js';
 import { createManager } from './manager.js';
 import { buildSummary, showSummary, wireGlobalSwitch } from './summary.js';
 
+localizePage();
 const manager = createManager($('manager-root'), { idPrefix: 'popup' });
 
 async function render() {
@@ -23,8 +25,8 @@ async function render() {
   const n = list.webhooks.length;
   $('home-webhooks-summary').textContent =
     n === 0
-      ? 'No webhooks yet. Open ⚙️ Settings to connect Slack, Discord, Zapier, IFTTT or your own API.'
-      : `${list.enabledCount} of ${n} webhook${n === 1 ? '' : 's'} enabled${list.webhooksEnabled ? '' : ' — webhooks are switched off'}.`;
+      ? t('popup_no_webhooks')
+      : tn(list.webhooksEnabled ? 'popup_webhooks_enabled' : 'popup_webhooks_enabled_switched_off', n, { enabled: list.enabledCount });
 }
 
 /** @param {boolean} settings */

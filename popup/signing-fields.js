@@ -4,6 +4,7 @@
 // masked, and only Reveal or Copy asks the worker for it (it is never put into an attribute).
 import * as client from './client.js';
 import { el } from './dom.js';
+import { t } from './i18n.js';
 
 /**
  * @typedef {import('../types/protocol').WebhookView} WebhookView
@@ -21,7 +22,7 @@ export function createSigningFields(id) {
     type: 'password',
     autocomplete: 'off',
     spellcheck: 'false',
-    placeholder: 'whsec_… (leave empty to keep the current secret)',
+    placeholder: t('signing_secret_placeholder'),
     'aria-describedby': `${id('secret-hint')} ${id('secret-error')}`,
   });
   secretInput.addEventListener('input', () => {
@@ -30,21 +31,13 @@ export function createSigningFields(id) {
   const fieldset = el(
     'fieldset',
     { class: 'signing', id: id('signing') },
-    el('legend', {}, 'Signing'),
-    el('div', { class: 'check' }, signBox, el('label', { for: id('sign') }, 'Sign requests (Standard Webhooks)')),
-    el(
-      'p',
-      { class: 'hint', id: id('sign-hint') },
-      'Adds webhook-signature, an HMAC-SHA256 of the id, the timestamp and the exact body, so your server can tell AutoChat’s requests from anyone else’s. A new webhook gets its own secret.',
-    ),
-    el('div', { class: 'check' }, githubBox, el('label', { for: id('github') }, 'Also send X-Hub-Signature-256 (GitHub style)')),
-    el('label', { for: id('secret') }, 'Your own secret ', el('span', { class: 'optional' }, '(optional)')),
+    el('legend', {}, t('signing_legend')),
+    el('div', { class: 'check' }, signBox, el('label', { for: id('sign') }, t('signing_sign_label'))),
+    el('p', { class: 'hint', id: id('sign-hint') }, t('signing_sign_hint')),
+    el('div', { class: 'check' }, githubBox, el('label', { for: id('github') }, t('signing_github_label'))),
+    el('label', { for: id('secret') }, t('signing_secret_label'), ' ', el('span', { class: 'optional' }, t('signing_secret_optional'))),
     secretInput,
-    el(
-      'p',
-      { class: 'hint', id: id('secret-hint') },
-      'whsec_ and the base64 of 24 to 64 bytes. Replacing a secret works like a rotation: the old one keeps signing for 24 hours.',
-    ),
+    el('p', { class: 'hint', id: id('secret-hint') }, t('signing_secret_hint')),
     error,
   );
   return {
@@ -85,35 +78,48 @@ export function signingLine(webhook, ctx) {
   const shown = el('code', { class: 'secret' }, signing.maskedSecret);
   const said = el('span', { class: 'hint', role: 'status' });
   const secret = async () => (await client.send({ type: 'revealSecret', id: webhook.id })).secret;
-  const reveal = el('button', { type: 'button', class: 'small', 'aria-label': `Reveal the secret of ${webhook.name}` }, 'Reveal');
+  const reveal = el('button', { type: 'button', class: 'small', 'aria-label': t('signing_reveal_label', { name: webhook.name }) }, t('signing_reveal'));
   reveal.addEventListener('click', async () => {
     try {
       const revealed = shown.textContent !== signing.maskedSecret;
       shown.textContent = revealed ? signing.maskedSecret : await secret();
-      reveal.textContent = revealed ? 'Reveal' : 'Hide';
+      reveal.textContent = revealed ? t('signing_reveal') : t('signing_hide');
     } catch (error) {
       said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
     }
   });
-  const copy = el('button', { type: 'button', class: 'small', 'aria-label': `Copy the secret of ${webhook.name}` }, 'Copy');
+  const copy = el('button', { type: 'button', class: 'small', 'aria-label': t('signing_copy_label', { name: webhook.name }) }, t('signing_copy'));
   copy.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(await secret());
-      said.textContent = ' Copied.';
+      said.textContent = ` ${t('signing_copied')}`;
     } catch (error) {
       said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
     }
   });
-  const rotate = el('button', { type: 'button', class: 'small', 'aria-label': `Rotate the secret of ${webhook.name}` }, 'Rotate secret');
+  const rotate = el('button', { type: 'button', class: 'small', 'aria-label': t('signing_rotate_label', { name: webhook.name }) }, t('signing_rotate'));
   rotate.addEventListener('click', async () => {
     try {
       await client.send({ type: 'rotateSecret', id: webhook.id });
-      ctx.say(`A new secret signs “${webhook.name}”; the old one also signs for 24 hours. Update your server.`);
+      ctx.say(t('signing_rotated', { name: webhook.name }));
       await ctx.refresh();
     } catch (error) {
       said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
     }
   });
-  const overlap = signing.previousUntil ? ` · the previous secret also signs until ${new Date(signing.previousUntil).toLocaleString()}` : '';
-  return el('p', { class: 'signing-line' }, `🔏 Signed${signing.github ? ' (+ GitHub)' : ''} · `, shown, overlap, ' ', reveal, ' ', copy, ' ', rotate, said);
+  const overlap = signing.previousUntil ? ` · ${t('signing_previous_until', { time: new Date(signing.previousUntil).toLocaleString() })}` : '';
+  return el(
+    'p',
+    { class: 'signing-line' },
+    `${t(signing.github ? 'signing_signed_github' : 'signing_signed')} · `,
+    shown,
+    overlap,
+    ' ',
+    reveal,
+    ' ',
+    copy,
+    ' ',
+    rotate,
+    said,
+  );
 }

@@ -4,6 +4,7 @@
 // the user confirms.
 import * as client from './client.js';
 import { el } from './dom.js';
+import { t } from './i18n.js';
 
 /**
  * @typedef {import('../types/protocol').TransferReport} TransferReport
@@ -13,9 +14,9 @@ import { el } from './dom.js';
 /** @param {TransferReport} report */
 function describe(report) {
   const parts = [];
-  if (report.added.length) parts.push(`adds ${report.added.join(', ')}`);
-  if (report.replaced.length) parts.push(`replaces ${report.replaced.join(', ')}`);
-  return parts.length ? parts.join('; ') : 'adds nothing';
+  if (report.added.length) parts.push(t('transfer_adds', { names: report.added.join(', ') }));
+  if (report.replaced.length) parts.push(t('transfer_replaces', { names: report.replaced.join(', ') }));
+  return parts.length ? parts.join('; ') : t('transfer_adds_nothing');
 }
 
 /** @param {TransferReport} report */
@@ -29,22 +30,22 @@ function refusals(report) {
  */
 export function createTransfer(id, ctx) {
   const secrets = el('input', { type: 'checkbox', id: id('export-secrets') });
-  const exportButton = el('button', { type: 'button', class: 'small', id: id('export') }, '⬇️ Export');
+  const exportButton = el('button', { type: 'button', class: 'small', id: id('export') }, t('transfer_export'));
   exportButton.addEventListener('click', async () => {
     try {
       const file = await client.send({ type: 'exportWebhooks', includeSecrets: secrets.checked });
       const link = el('a', { href: URL.createObjectURL(new Blob([file.text], { type: 'application/json' })), download: file.fileName });
       link.click();
       URL.revokeObjectURL(link.href);
-      ctx.say(`Exported to ${file.fileName}${secrets.checked ? ', with secrets: keep the file safe.' : '.'}`);
+      ctx.say(t(secrets.checked ? 'transfer_exported_with_secrets' : 'transfer_exported', { file: file.fileName }));
     } catch (error) {
       ctx.say(error instanceof Error ? error.message : String(error));
     }
   });
   const fileInput = el('input', { type: 'file', accept: 'application/json,.json', id: id('import-file'), class: 'visually-hidden' });
-  const importButton = el('button', { type: 'button', class: 'small', id: id('import') }, '⬆️ Import…');
+  const importButton = el('button', { type: 'button', class: 'small', id: id('import') }, t('transfer_import_button'));
   importButton.addEventListener('click', () => fileInput.click());
-  const preview = el('div', { class: 'import-preview', id: id('import-preview'), hidden: true, role: 'region', 'aria-label': 'Import' });
+  const preview = el('div', { class: 'import-preview', id: id('import-preview'), hidden: true, role: 'region', 'aria-label': t('transfer_import_region') });
   fileInput.addEventListener('change', async () => {
     const file = fileInput.files?.[0];
     fileInput.value = '';
@@ -52,7 +53,7 @@ export function createTransfer(id, ctx) {
     const text = await file.text();
     try {
       const plan = await client.send({ type: 'previewImport', file: text });
-      const confirm = el('button', { type: 'button', class: 'primary small' }, 'Import');
+      const confirm = el('button', { type: 'button', class: 'primary small' }, t('transfer_import_confirm'));
       const cancel = el(
         'button',
         {
@@ -62,21 +63,21 @@ export function createTransfer(id, ctx) {
             preview.hidden = true;
           },
         },
-        'Cancel',
+        t('transfer_cancel'),
       );
       confirm.addEventListener('click', async () => {
         try {
           const done = await client.send({ type: 'importWebhooks', file: text });
           preview.hidden = true;
-          ctx.say(`Imported: ${describe(done)}.`);
+          ctx.say(t('transfer_imported', { changes: describe(done) }));
           await ctx.refresh();
         } catch (error) {
           ctx.say(error instanceof Error ? error.message : String(error));
         }
       });
       preview.replaceChildren(
-        el('p', {}, `This import ${describe(plan)}.`),
-        plan.refused.length ? el('p', {}, 'Not imported:') : null,
+        el('p', {}, t('transfer_preview', { changes: describe(plan) })),
+        plan.refused.length ? el('p', {}, t('transfer_not_imported')) : null,
         plan.refused.length ? el('ul', {}, refusals(plan)) : null,
         el('div', { class: 'actions' }, confirm, cancel),
       );
@@ -92,7 +93,7 @@ export function createTransfer(id, ctx) {
     element: el(
       'div',
       { class: 'transfer' },
-      el('div', { class: 'actions' }, exportButton, el('label', { class: 'check' }, secrets, ' include secrets'), importButton, fileInput),
+      el('div', { class: 'actions' }, exportButton, el('label', { class: 'check' }, secrets, ` ${t('transfer_include_secrets')}`), importButton, fileInput),
       preview,
       legacy,
     ),
@@ -101,14 +102,14 @@ export function createTransfer(id, ctx) {
       const report = list.legacyImport;
       legacy.hidden = !report;
       if (!report) return;
-      const dismiss = el('button', { type: 'button', class: 'small' }, 'Dismiss');
+      const dismiss = el('button', { type: 'button', class: 'small' }, t('transfer_dismiss'));
       dismiss.addEventListener('click', async () => {
         await client.send({ type: 'dismissLegacyImport' });
         await ctx.refresh();
       });
       legacy.replaceChildren(
-        el('p', {}, `Your webhooks from AutoChat 4.x were brought over: ${report.added.length ? report.added.join(', ') : 'none'}.`),
-        report.refused.length ? el('p', {}, 'These could not be:') : null,
+        el('p', {}, report.added.length ? t('transfer_legacy_brought_over', { names: report.added.join(', ') }) : t('transfer_legacy_brought_over_none')),
+        report.refused.length ? el('p', {}, t('transfer_legacy_refused')) : null,
         report.refused.length ? el('ul', {}, refusals(report)) : null,
         dismiss,
       );

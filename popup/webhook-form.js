@@ -4,10 +4,12 @@
 // catalog, and the limit from the list view.
 
 import { createBatchFields } from './batch-fields.js';
+import { catalogText } from './catalog-text.js';
 import * as client from './client.js';
 import { createConditionFields } from './condition-fields.js';
 import { browserName, el } from './dom.js';
 import { createFormatFields } from './format-fields.js';
+import { t } from './i18n.js';
 import { createSigningFields } from './signing-fields.js';
 import { parseHeaders, validateWebhook } from './wasm.js';
 
@@ -34,7 +36,7 @@ export function createForm(ctx) {
     name: 'name',
     type: 'text',
     autocomplete: 'off',
-    placeholder: 'Slack Notifications',
+    placeholder: t('form_name_placeholder'),
     'aria-describedby': id('name-error'),
   });
   const urlInput = el('input', {
@@ -52,7 +54,7 @@ export function createForm(ctx) {
   const methodSelect = el(
     'select',
     { id: id('method'), name: 'method', 'aria-describedby': id('method-error') },
-    catalog.methods.map((m) => el('option', { value: m.value, title: m.description }, m.label)),
+    catalog.methods.map((m) => el('option', { value: m.value, title: catalogText('method', m.value, 'description', m.description) }, m.label)),
   );
   const eventBoxes = catalog.events.map((e) =>
     el('input', { type: 'checkbox', id: id(`event-${e.value}`), value: e.value, 'aria-describedby': id(`event-${e.value}-desc`) }),
@@ -60,14 +62,14 @@ export function createForm(ctx) {
   const eventsFieldset = el(
     'fieldset',
     { class: 'events', id: id('events'), 'aria-describedby': id('events-error') },
-    el('legend', {}, 'Events'),
+    el('legend', {}, t('form_events_legend')),
     catalog.events.map((e, i) =>
       el(
         'div',
         { class: 'event-option' },
         eventBoxes[i],
-        el('label', { for: id(`event-${e.value}`) }, e.label),
-        el('p', { class: 'hint', id: id(`event-${e.value}-desc`) }, e.description, ' ', el('code', {}, e.value)),
+        el('label', { for: id(`event-${e.value}`) }, catalogText('event', e.value, 'label', e.label)),
+        el('p', { class: 'hint', id: id(`event-${e.value}-desc`) }, catalogText('event', e.value, 'description', e.description), ' ', el('code', {}, e.value)),
       ),
     ),
   );
@@ -79,7 +81,7 @@ export function createForm(ctx) {
     placeholder: '{"Authorization": "Bearer …"}',
     'aria-describedby': `${id('headers-hint')} ${id('headers-error')}`,
   });
-  const revealHeaders = el('button', { type: 'button', class: 'small', id: id('reveal-headers'), hidden: true }, 'Show values');
+  const revealHeaders = el('button', { type: 'button', class: 'small', id: id('reveal-headers'), hidden: true }, t('form_headers_reveal'));
   revealHeaders.addEventListener('click', async () => {
     if (!editing) return;
     try {
@@ -93,24 +95,21 @@ export function createForm(ctx) {
   const retrySelect = el(
     'select',
     { id: id('retry'), name: 'retryMode', 'aria-describedby': `${id('retry-hint')} ${id('retryMode-error')}` },
-    catalog.retryModes.map((r) => el('option', { value: r.value }, r.label)),
+    catalog.retryModes.map((r) => el('option', { value: r.value }, catalogText('retry_mode', r.value, 'label', r.label))),
   );
   const retryHint = el('p', { class: 'hint', id: id('retry-hint') });
   const describeRetry = () => {
-    retryHint.textContent = catalog.retryModes.find((r) => r.value === retrySelect.value)?.description ?? '';
+    const mode = catalog.retryModes.find((r) => r.value === retrySelect.value);
+    retryHint.textContent = mode ? catalogText('retry_mode', mode.value, 'description', mode.description) : '';
   };
   retrySelect.addEventListener('change', describeRetry);
-  const submitButton = el('button', { type: 'submit', class: 'primary', id: id('submit') }, '➕ Add Webhook');
-  const cancelButton = el('button', { type: 'button', id: id('cancel'), hidden: true, onclick: () => resetForm() }, 'Cancel');
-  const formTitle = el('h3', { id: id('form-title') }, 'Add a webhook');
+  const submitButton = el('button', { type: 'submit', class: 'primary', id: id('submit') }, t('form_submit_add'));
+  const cancelButton = el('button', { type: 'button', id: id('cancel'), hidden: true, onclick: () => resetForm() }, t('form_cancel'));
+  const formTitle = el('h3', { id: id('form-title') }, t('form_title_add'));
   const formStatus = el('p', { class: 'form-status', id: id('form-status'), role: 'status' });
   const limitNotice = el('p', { class: 'notice', id: id('limit'), hidden: true });
   const methodWarning = el('p', { class: 'field-warning', id: id('method-warning'), hidden: true });
-  const methodHint = el(
-    'p',
-    { class: 'hint', id: id('method-hint'), hidden: true },
-    'Chat services receive messages by POST only: a GET request has no body to carry them.',
-  );
+  const methodHint = el('p', { class: 'hint', id: id('method-hint'), hidden: true }, t('form_method_post_only'));
   const signingFields = createSigningFields(id);
   const batchFields = createBatchFields(id);
   const conditionFields = createConditionFields(id, () => eventBoxes.filter((b) => b.checked).map((b) => b.value));
@@ -148,20 +147,26 @@ export function createForm(ctx) {
     formTitle,
     limitNotice,
     ...formatFields.elements,
-    el('div', { class: 'field' }, el('label', { for: id('name') }, 'Name'), nameInput, errors.name),
-    el('div', { class: 'field' }, el('label', { for: id('url') }, 'URL'), urlInput, errors.url, urlWarning, urlAccess),
+    el('div', { class: 'field' }, el('label', { for: id('name') }, t('form_name_label')), nameInput, errors.name),
+    el('div', { class: 'field' }, el('label', { for: id('url') }, t('form_url_label')), urlInput, errors.url, urlWarning, urlAccess),
     ...formatFields.formatElements,
-    el('div', { class: 'field' }, el('label', { for: id('method') }, 'Method'), methodSelect, methodHint, methodWarning, errors.method),
+    el('div', { class: 'field' }, el('label', { for: id('method') }, t('form_method_label')), methodSelect, methodHint, methodWarning, errors.method),
     el('div', { class: 'field' }, eventsFieldset, errors.events),
     el(
       'div',
       { class: 'field' },
-      el('label', { for: id('headers') }, 'Custom Headers ', el('span', { class: 'optional' }, '(optional, JSON)')),
+      el('label', { for: id('headers') }, t('form_headers_label'), ' ', el('span', { class: 'optional' }, t('form_headers_optional'))),
       headersInput,
-      el('p', { class: 'hint', id: id('headers-hint') }, catalog.hints.headers ?? '', ' ', revealHeaders),
+      el(
+        'p',
+        { class: 'hint', id: id('headers-hint') },
+        catalog.hints.headers === undefined ? '' : catalogText('hint', 'headers', '', catalog.hints.headers),
+        ' ',
+        revealHeaders,
+      ),
       errors.headers,
     ),
-    el('div', { class: 'field' }, el('label', { for: id('retry') }, 'Retries'), retrySelect, retryHint, errors.retryMode),
+    el('div', { class: 'field' }, el('label', { for: id('retry') }, t('form_retry_label')), retrySelect, retryHint, errors.retryMode),
     conditionFields.element,
     batchFields.element,
     signingFields.element,
@@ -187,7 +192,8 @@ export function createForm(ctx) {
 
   /** A starter from the gallery fills the form; nothing is sent. @param {import('../types/protocol').Starter} starter */
   function applyStarter(starter) {
-    if (!nameInput.value.trim() || catalog.starters.some((s) => s.name === nameInput.value)) nameInput.value = starter.name;
+    const suggested = (/** @type {import('../types/protocol').Starter} */ s) => catalogText('starter', s.label, 'name', s.name);
+    if (!nameInput.value.trim() || catalog.starters.some((s) => suggested(s) === nameInput.value)) nameInput.value = suggested(starter);
     methodSelect.value = 'POST';
     for (const box of eventBoxes) box.checked = starter.events.includes(/** @type {any} */ (box.value));
     conditionFields.eventsChanged();
@@ -245,9 +251,7 @@ export function createForm(ctx) {
     if (check.valid && check.needsPermission && check.originPattern) {
       const host = new URL(urlInput.value.trim()).host;
       const granted = await chrome.permissions.contains({ origins: [check.originPattern] }).catch(() => false);
-      text = granted
-        ? ''
-        : `When you save, ${browserName} will ask you to let AutoChat send requests to ${host}. AutoChat asks for this one site only, so that it can deliver your webhooks there.`;
+      text = granted ? '' : t('form_access_explain', { browser: browserName, host });
     }
     urlAccess.textContent = text;
     urlAccess.hidden = !text;
@@ -279,11 +283,11 @@ export function createForm(ctx) {
       try {
         granted = await chrome.permissions.request({ origins: [check.originPattern] });
       } catch (error) {
-        formStatus.textContent = `AutoChat could not ask for access to ${host}: ${error.message}`;
+        formStatus.textContent = t('form_access_request_failed', { host, error: error.message });
         return;
       }
       if (!granted) {
-        formStatus.textContent = `The webhook was not saved: AutoChat needs your permission to send requests to ${host}. Press the button again and choose Allow.`;
+        formStatus.textContent = t('form_access_denied', { host });
         return;
       }
     }
@@ -294,9 +298,9 @@ export function createForm(ctx) {
       const result = editing
         ? await client.send({ type: 'updateWebhook', id: editing.id, webhook: payload })
         : await client.send({ type: 'addWebhook', webhook: payload });
-      const verb = editing ? 'saved' : 'added';
+      const done = editing ? 'form_saved' : 'form_added';
       resetForm();
-      formStatus.textContent = `Webhook “${result.webhook.name}” ${verb}.`;
+      formStatus.textContent = t(done, { name: result.webhook.name });
       showUrlWarning(result.warnings);
       await ctx.refresh();
     } catch (error) {
@@ -319,8 +323,8 @@ export function createForm(ctx) {
     signingFields.reset();
     conditionFields.reset();
     batchFields.reset();
-    formTitle.textContent = 'Add a webhook';
-    submitButton.textContent = '➕ Add Webhook';
+    formTitle.textContent = t('form_title_add');
+    submitButton.textContent = t('form_submit_add');
     cancelButton.hidden = true;
     showFieldErrors([]);
     showUrlWarning([]);
@@ -346,8 +350,8 @@ export function createForm(ctx) {
     // Values arrive masked (********1234); sent back unchanged they keep what is stored.
     headersInput.value = Object.keys(webhook.headers).length ? JSON.stringify(webhook.headers, null, 2) : '';
     revealHeaders.hidden = Object.keys(webhook.headers).length === 0;
-    formTitle.textContent = `Edit “${webhook.name}”`;
-    submitButton.textContent = '💾 Save Changes';
+    formTitle.textContent = t('form_title_edit', { name: webhook.name });
+    submitButton.textContent = t('form_submit_save');
     cancelButton.hidden = false;
     formStatus.textContent = '';
     showFieldErrors([]);

@@ -3,6 +3,7 @@
 // 🔁 Redeliver where the core's view allows it.
 import * as client from './client.js';
 import { el } from './dom.js';
+import { t } from './i18n.js';
 import { describeAge } from './wasm.js';
 
 /** @typedef {import('../types/protocol').WebhookView} WebhookView */
@@ -14,7 +15,7 @@ import { describeAge } from './wasm.js';
  */
 export function historyPanel(webhook, ctx) {
   const body = el('div', { class: 'history-body' });
-  const panel = el('details', { class: 'history', dataset: { webhook: webhook.id } }, el('summary', {}, '📜 History'), body);
+  const panel = el('details', { class: 'history', dataset: { webhook: webhook.id } }, el('summary', {}, t('history_title')), body);
   panel.addEventListener('toggle', () => {
     if (panel.open) loadHistory(webhook, body);
   });
@@ -42,19 +43,20 @@ export async function loadHistory(webhook, body) {
     return;
   }
   if (entries.length === 0) {
-    body.replaceChildren(el('p', { class: 'hint' }, 'No attempts yet. They appear here as events are delivered.'));
+    body.replaceChildren(el('p', { class: 'hint' }, t('history_empty')));
     return;
   }
   body.replaceChildren(
     el(
       'ol',
-      { class: 'history-list', 'aria-label': `History of ${webhook.name}` },
+      { class: 'history-list', 'aria-label': t('history_of', { name: webhook.name }) },
       entries.map((e) => historyEntry(webhook, e)),
     ),
   );
 }
 
-const OUTCOME_WORDS = { delivered: '✅ Delivered', retrying: '🔁 Will retry', failed: '❌ Failed', discarded: '🗑️ Discarded', dropped: 'Dropped' };
+/** @param {string} outcome */
+const outcomeWords = (outcome) => (['delivered', 'retrying', 'failed', 'discarded', 'dropped'].includes(outcome) ? t(`history_outcome_${outcome}`) : outcome);
 
 /**
  * @param {WebhookView} webhook
@@ -65,17 +67,17 @@ function historyEntry(webhook, e) {
   const line = el(
     'p',
     { class: 'history-line' },
-    el('span', { class: `outcome ${e.outcome}` }, OUTCOME_WORDS[e.outcome] ?? e.outcome),
+    el('span', { class: `outcome ${e.outcome}` }, outcomeWords(e.outcome)),
     ' · ',
     el('span', { title: new Date(e.at).toLocaleString() }, describeAge(e.at)),
     ' · ',
     el('code', {}, e.event),
-    ` · attempt ${e.attempt} · ${result} · ${e.durationMs} ms`,
+    ` · ${t('history_attempt', { attempt: e.attempt })} · ${result} · ${e.durationMs} ms`,
   );
   const details = [];
   if (e.error && e.status !== null) details.push(el('p', { class: 'hint' }, e.error));
-  if (e.response) details.push(el('details', { class: 'response' }, el('summary', {}, 'Response'), el('pre', {}, e.response)));
-  details.push(el('details', { class: 'response' }, el('summary', {}, 'Payload'), el('pre', {}, e.body)));
+  if (e.response) details.push(el('details', { class: 'response' }, el('summary', {}, t('history_response')), el('pre', {}, e.response)));
+  details.push(el('details', { class: 'response' }, el('summary', {}, t('history_payload')), el('pre', {}, e.body)));
   const redeliverButton = el(
     'button',
     {
@@ -83,16 +85,16 @@ function historyEntry(webhook, e) {
       class: 'small',
       disabled: !e.redeliver.allowed,
       title: e.redeliver.reason,
-      'aria-label': `🔁 Redeliver ${e.event} (${e.deliveryId})`,
+      'aria-label': t('history_redeliver_label', { event: e.event, id: e.deliveryId }),
     },
-    '🔁 Redeliver',
+    t('history_redeliver'),
   );
   const said = el('span', { class: 'hint', role: 'status' });
   redeliverButton.addEventListener('click', async () => {
     redeliverButton.disabled = true;
     try {
       const r = await client.send({ type: 'redeliver', webhookId: webhook.id, deliveryId: e.deliveryId });
-      said.textContent = r.waitsForEnable ? ' Queued: it goes out when the webhook is switched on.' : ' Queued again with the same id.';
+      said.textContent = ` ${t(r.waitsForEnable ? 'history_queued_when_enabled' : 'history_queued_again')}`;
     } catch (error) {
       said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
       redeliverButton.disabled = false;

@@ -3,6 +3,7 @@
 // and its history. What it shows comes from the core's WebhookView.
 import * as client from './client.js';
 import { browserName, el } from './dom.js';
+import { t, tn } from './i18n.js';
 import { signingLine } from './signing-fields.js';
 import { describeAge, describeWait } from './wasm.js';
 import { historyPanel } from './webhook-history.js';
@@ -39,7 +40,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
     type: 'checkbox',
     role: 'switch',
     checked: webhook.enabled,
-    'aria-label': `Enabled: ${webhook.name}`,
+    'aria-label': t('item_enabled_label', { name: webhook.name }),
     onchange: async (e) => {
       try {
         await client.send({ type: 'setWebhookEnabled', id: webhook.id, enabled: e.target.checked });
@@ -49,11 +50,11 @@ export function webhookItem(webhook, missingAccess, ctx) {
       }
     },
   });
-  const testButton = el('button', { type: 'button', 'aria-label': `🧪 Test ${webhook.name}` }, '🧪 Test');
+  const testButton = el('button', { type: 'button', 'aria-label': t('item_test_label', { name: webhook.name }) }, t('item_test'));
   testButton.addEventListener('click', async () => {
     testButton.disabled = true;
     testResult.className = 'test-result pending';
-    testResult.textContent = 'Sending the test payload…';
+    testResult.textContent = t('item_test_sending');
     try {
       const r = await client.send({ type: 'testWebhook', id: webhook.id });
       testResult.className = `test-result ${r.ok ? 'ok' : 'failed'}`;
@@ -65,7 +66,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
       testButton.disabled = false;
     }
   });
-  const deleteButton = el('button', { type: 'button', class: 'danger', 'aria-label': `🗑️ Delete ${webhook.name}` }, '🗑️ Delete');
+  const deleteButton = el('button', { type: 'button', class: 'danger', 'aria-label': t('item_delete_label', { name: webhook.name }) }, t('item_delete'));
   deleteButton.addEventListener('click', () => {
     const keep = el(
       'button',
@@ -76,7 +77,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
           deleteButton.focus();
         },
       },
-      'Keep it',
+      t('item_delete_keep'),
     );
     const confirm = el(
       'button',
@@ -87,19 +88,16 @@ export function webhookItem(webhook, missingAccess, ctx) {
           try {
             await client.send({ type: 'deleteWebhook', id: webhook.id });
             ctx.deleted(webhook.id);
-            ctx.say(`Webhook “${webhook.name}” deleted.`);
+            ctx.say(t('item_deleted', { name: webhook.name }));
             await ctx.refresh();
           } catch (error) {
             ctx.say(messageOf(error));
           }
         },
       },
-      `Delete “${webhook.name}”`,
+      t('item_delete_confirm', { name: webhook.name }),
     );
-    confirmBox.replaceChildren(
-      el('p', {}, `Delete “${webhook.name}”? Its statistics and any pending deliveries go with it.`),
-      el('div', { class: 'actions' }, confirm, keep),
-    );
+    confirmBox.replaceChildren(el('p', {}, t('item_delete_question', { name: webhook.name })), el('div', { class: 'actions' }, confirm, keep));
     confirmBox.hidden = false;
     keep.focus();
   });
@@ -107,7 +105,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
   const pending = webhook.pendingDeliveries > 0 && pendingLine(webhook, ctx);
   const history = historyPanel(webhook, ctx);
   const rate = webhook.successRate === null ? '—' : `${Math.round(webhook.successRate)}%`;
-  const last = webhook.lastTriggered ? describeAge(webhook.lastTriggered) : 'Never';
+  const last = webhook.lastTriggered ? describeAge(webhook.lastTriggered) : t('item_never');
   const lastTitle = webhook.lastTriggered ? new Date(webhook.lastTriggered).toLocaleString() : null;
   return el(
     'li',
@@ -116,7 +114,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
       'div',
       { class: 'webhook-head' },
       el('span', { class: 'webhook-name' }, webhook.name),
-      webhook.enabled ? el('span', { class: 'badge on' }, '✅ Enabled') : el('span', { class: 'badge off' }, 'Disabled'),
+      webhook.enabled ? el('span', { class: 'badge on' }, t('item_badge_enabled')) : el('span', { class: 'badge off' }, t('item_badge_disabled')),
       el('label', { class: 'switch' }, toggle, el('span', { class: 'switch-track', 'aria-hidden': 'true' })),
     ),
     el('p', { class: 'webhook-url' }, el('span', { class: 'method' }, webhook.method), ' ', host, el('span', { class: 'format' }, ` · ${webhook.formatLabel}`)),
@@ -125,33 +123,37 @@ export function webhookItem(webhook, missingAccess, ctx) {
       el(
         'p',
         { class: 'batch-line' },
-        `📦 Sent together: up to ${webhook.batch.maxEvents} events or ${webhook.batch.windowSeconds} s`,
-        webhook.collecting ? ` · ${webhook.collecting.count} collected, sent ${describeWait(webhook.collecting.closesAt)} at the latest` : '',
+        t('item_batch_line', { events: webhook.batch.maxEvents, seconds: webhook.batch.windowSeconds }),
+        webhook.collecting ? ` · ${t('item_batch_collecting', { count: webhook.collecting.count, when: describeWait(webhook.collecting.closesAt) })}` : '',
       ),
     webhook.filterSummary &&
-      el('p', { class: 'filter-line' }, `🔎 ${webhook.filterSummary}${webhook.filteredCount ? ` · ${webhook.filteredCount} held back` : ''}`),
+      el(
+        'p',
+        { class: 'filter-line' },
+        `🔎 ${webhook.filterSummary}${webhook.filteredCount ? ` · ${t('item_held_back', { count: webhook.filteredCount })}` : ''}`,
+      ),
     missingAccess &&
       el(
         'p',
         { class: 'notice permission', role: 'alert' },
-        `⚠️ ${browserName} no longer lets AutoChat reach ${host}: access was removed, so deliveries there fail. `,
+        `${t('item_access_removed', { browser: browserName, host })} `,
         el(
           'button',
           {
             type: 'button',
             class: 'small',
-            'aria-label': `🔓 Allow ${host} again for ${webhook.name}`,
+            'aria-label': t('item_allow_again_label', { host, name: webhook.name }),
             onclick: async () => {
               try {
                 const granted = await chrome.permissions.request({ origins: [missingAccess] });
-                if (!granted) ctx.say(`Without access to ${host}, AutoChat cannot deliver this webhook.`);
+                if (!granted) ctx.say(t('item_access_refused', { host }));
                 await ctx.refresh();
               } catch (error) {
                 ctx.say(messageOf(error));
               }
             },
           },
-          '🔓 Allow again',
+          t('item_allow_again'),
         ),
       ),
     webhook.disabledReason && el('p', { class: 'notice disabled-reason', role: 'alert' }, `⚠️ ${webhook.disabledReason}`),
@@ -163,17 +165,17 @@ export function webhookItem(webhook, missingAccess, ctx) {
     el(
       'dl',
       { class: 'stats' },
-      stat('Total Triggers', String(webhook.triggerCount)),
-      stat('Failures', String(webhook.failureCount)),
-      stat('Last Triggered', last, lastTitle),
-      stat('Success Rate', rate),
+      stat(t('item_stat_triggers'), String(webhook.triggerCount)),
+      stat(t('item_stat_failures'), String(webhook.failureCount)),
+      stat(t('item_stat_last'), last, lastTitle),
+      stat(t('item_stat_rate'), rate),
     ),
     pending,
     el(
       'div',
       { class: 'actions' },
       testButton,
-      el('button', { type: 'button', 'aria-label': `✏️ Edit ${webhook.name}`, onclick: () => ctx.edit(webhook) }, '✏️ Edit'),
+      el('button', { type: 'button', 'aria-label': t('item_edit_label', { name: webhook.name }), onclick: () => ctx.edit(webhook) }, t('item_edit')),
       deleteButton,
     ),
     confirmBox,
@@ -185,18 +187,18 @@ export function webhookItem(webhook, missingAccess, ctx) {
 // "3 deliveries waiting · next attempt in 5 min · HTTP 503 …" and a way to give up on them.
 function pendingLine(webhook, ctx) {
   const n = webhook.pendingDeliveries;
-  const parts = [`${n} ${n === 1 ? 'delivery' : 'deliveries'} waiting`];
+  const parts = [tn('item_waiting', n)];
   const d = webhook.delivery;
   if (d.state === 'held') parts.push(d.reason);
-  else if (d.state === 'waiting') parts.push(`next attempt ${describeWait(d.nextAttemptAt)}`, ...(d.lastError ? [d.lastError] : []));
-  else if (d.state === 'sending') parts.push('sending now');
-  const discard = el('button', { type: 'button', class: 'danger small', 'aria-label': `Discard waiting deliveries of ${webhook.name}` }, 'Discard');
+  else if (d.state === 'waiting') parts.push(t('item_next_attempt', { when: describeWait(d.nextAttemptAt) }), ...(d.lastError ? [d.lastError] : []));
+  else if (d.state === 'sending') parts.push(t('item_sending_now'));
+  const discard = el('button', { type: 'button', class: 'danger small', 'aria-label': t('item_discard_label', { name: webhook.name }) }, t('item_discard'));
   discard.addEventListener('click', async () => {
     discard.replaceWith(
       el(
         'span',
         { class: 'inline-confirm' },
-        `Discard ${n} waiting ${n === 1 ? 'delivery' : 'deliveries'}? `,
+        `${tn('item_discard_question', n)} `,
         el(
           'button',
           {
@@ -205,17 +207,17 @@ function pendingLine(webhook, ctx) {
             onclick: async () => {
               try {
                 const { discarded } = await client.send({ type: 'discardDeliveries', webhookId: webhook.id });
-                ctx.say(`${discarded} ${discarded === 1 ? 'delivery' : 'deliveries'} of “${webhook.name}” discarded.`);
+                ctx.say(tn('item_discarded', discarded, { name: webhook.name }));
                 await ctx.refresh();
               } catch (error) {
                 ctx.say(messageOf(error));
               }
             },
           },
-          'Discard them',
+          t('item_discard_confirm'),
         ),
         ' ',
-        el('button', { type: 'button', class: 'small', onclick: () => ctx.refresh(true) }, 'Keep'),
+        el('button', { type: 'button', class: 'small', onclick: () => ctx.refresh(true) }, t('item_discard_keep')),
       ),
     );
   });

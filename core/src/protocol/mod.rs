@@ -14,6 +14,8 @@ pub mod content;
 pub mod page;
 pub mod views;
 
+#[cfg(test)]
+mod catalog_words;
 #[cfg(all(test, feature = "ts"))]
 mod typescript;
 
