@@ -215,6 +215,8 @@ run_tests() {
   cargo clippy --locked --workspace --all-targets -- -D warnings
   cargo clippy --locked -p autochat-web --target wasm32-unknown-unknown -- -D warnings
   node_modules/.bin/biome ci .
+  say "Translations against each other and against the pages"
+  node --test --test-reporter=spec tests/unit/
   say "Native tests (and the protocol's TypeScript declarations, types/protocol.d.ts)"
   cargo test --locked --workspace --features autochat-core/ts
   build

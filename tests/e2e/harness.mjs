@@ -127,14 +127,19 @@ export async function deadPort() {
   return port;
 }
 
-/** Launches Chromium with the test build loaded; `profile` reuses a user-data dir (a browser restart). */
-export async function launch({ profile, colorScheme = 'light', args = [] } = {}) {
+/**
+ * Launches Chromium with the test build loaded; `profile` reuses a user-data dir (a browser restart);
+ * `language` sets the browser's UI language, which chrome.i18n follows.
+ */
+export async function launch({ profile, colorScheme = 'light', args = [], language } = {}) {
   const userDataDir = profile ?? fs.mkdtempSync(path.join(os.tmpdir(), 'autochat-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     colorScheme,
+    ...(language && { env: { ...process.env, LANGUAGE: language, LANG: `${language}.UTF-8` } }),
     args: [
+      ...(language ? [`--lang=${language}`] : []),
       `--disable-extensions-except=${DIST}`,
       `--load-extension=${DIST}`,
       '--no-sandbox',
