@@ -357,13 +357,14 @@ fn a_full_outbox_drops_new_deliveries_and_counts_them() {
 }
 
 #[test]
-fn open_pages_hear_of_outcomes_in_a_few_notices_not_one_per_request() {
+fn open_pages_hear_of_outcomes_at_most_once_a_second_not_once_per_request() {
     let fake = Fake::at(T0);
     let e = start(&fake);
     let id = add(&fake, &e, "a", "https://a.com", &["error"]);
     fake.advance(1_000);
     fake.run();
     fake.take_notices();
+    fake.advance(1_000); // a quiet second since that notice
     for n in 0..20 {
         emit_error(&fake, &e, &format!("e{n}"));
     }
@@ -373,8 +374,27 @@ fn open_pages_hear_of_outcomes_in_a_few_notices_not_one_per_request() {
     let notices = fake.take_notices();
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(notices[0].webhooks, "statistics changed");
-    assert_eq!(notices[0].histories, vec![WebhookId(id)], "the history gained entries");
+    assert_eq!(notices[0].histories, vec![WebhookId(id.clone())], "the history gained entries");
     assert!(!notices[0].campaign);
+
+    // While outcomes keep coming, notices are a second apart, each carrying everything meanwhile.
+    for n in 0..4 {
+        emit_error(&fake, &e, &format!("later{n}"));
+        fake.advance(200);
+        fake.run();
+    }
+    assert!(fake.take_notices().is_empty(), "within a second of the last notice, nothing more is said");
+    fake.advance(1_000);
+    fake.run();
+    assert_eq!(fake.take_notices().len(), 1, "then one notice says it all");
+
+    // After a quiet second, a change is told within the notice delay again.
+    fake.advance(2_000);
+    fake.run();
+    ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": id, "enabled": false}));
+    fake.advance(100);
+    fake.run();
+    assert_eq!(fake.take_notices().len(), 1, "a user's action shows at once");
 }
 
 #[test]
