@@ -27,8 +27,9 @@ pub trait Storage {
     async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String>;
     /// Removes keys.
     async fn remove(&self, keys: Vec<String>) -> Result<(), String>;
-    /// Every entry whose key starts with `prefix`, in no particular order.
-    async fn read_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, String>;
+    /// For each of `prefixes`, every entry whose key starts with it, in no particular order; one
+    /// storage read for all of them (a start-up reads the whole store once, not once per prefix).
+    async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String>;
     /// True the first time it is asked in a browser session, false after: the browser empties
     /// `chrome.storage.session` when it closes, so a missing mark there means it has restarted.
     /// (`runtime.onStartup` is not delivered reliably enough to build on.)

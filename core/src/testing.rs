@@ -293,9 +293,14 @@ impl Storage for Fake {
         Ok(())
     }
 
-    async fn read_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, String> {
+    async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String> {
         let storage = self.0.storage.borrow();
-        Ok(storage.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect())
+        Ok(prefixes
+            .iter()
+            .map(|prefix| {
+                storage.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
+            })
+            .collect())
     }
 
     async fn claim_browser_session(&self) -> bool {

@@ -131,19 +131,22 @@ impl Storage for BrowserPorts {
         Ok(())
     }
 
-    async fn read_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, String> {
+    async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String> {
         let all = JsFuture::from(chrome::storage_get(&JsValue::NULL).map_err(|e| error_message(&e))?)
             .await
             .map_err(|e| error_message(&e))?;
-        let entries = Object::entries(&all.unchecked_into());
-        Ok(entries
-            .iter()
-            .filter_map(|pair| {
-                let pair: js_sys::Array = pair.unchecked_into();
-                let key = pair.get(0).as_string()?;
-                key.starts_with(prefix).then(|| pair.get(1).as_string().map(|v| (key, v)))?
-            })
-            .collect())
+        let mut found: Vec<Vec<(String, String)>> = prefixes.iter().map(|_| Vec::new()).collect();
+        for pair in Object::entries(&all.unchecked_into()).iter() {
+            let pair: js_sys::Array = pair.unchecked_into();
+            let Some(key) = pair.get(0).as_string() else { continue };
+            // Only the keys asked for cross into wasm as text; histories and the rest stay in JS.
+            if let Some(slot) = prefixes.iter().position(|p| key.starts_with(p)).and_then(|i| found.get_mut(i)) {
+                if let Some(value) = pair.get(1).as_string() {
+                    slot.push((key, value));
+                }
+            }
+        }
+        Ok(found)
     }
 
     async fn claim_browser_session(&self) -> bool {

@@ -44,7 +44,18 @@ impl<P: Ports> Engine<P> {
         let replace = (registry.backup.is_some(), outbox.backup.is_some(), campaign.backup.is_some());
         let mut backups: Vec<(String, String)> =
             registry.backup.into_iter().chain(outbox.backup).chain(campaign.backup).collect();
-        let (outbox, migrated, stored_bodies, stale_outbox_keys) = load_outbox(&ports, outbox.value, now).await?;
+        let mut prefixed = ports
+            .read_prefixes(&[DELIVERY_KEY_PREFIX, BODY_KEY_PREFIX, BATCH_KEY_PREFIX])
+            .await
+            .map_err(Error::Storage)?
+            .into_iter();
+        let (deliveries, bodies, batches) = (
+            prefixed.next().unwrap_or_default(),
+            prefixed.next().unwrap_or_default(),
+            prefixed.next().unwrap_or_default(),
+        );
+        let (outbox, migrated, stored_bodies, stale_outbox_keys) =
+            load_outbox(&ports, outbox.value, deliveries, bodies, now).await?;
 
         let ids: Vec<WebhookId> = registry.value.webhooks.iter().map(|w| w.id.clone()).collect();
         let keys: Vec<String> = ids.iter().map(history_key).collect();
@@ -65,7 +76,7 @@ impl<P: Ports> Engine<P> {
         let backed_up = backups.is_empty() || ports.write(backups).await.is_ok();
         let browser_restarted = ports.claim_browser_session().await;
 
-        let batches = load_batches(&ports, &registry.value, &outbox).await?;
+        let batches = load_batches(batches, &registry.value, &outbox);
         let stale_keys: Vec<String> = batches.1.into_iter().chain(stale_outbox_keys).collect();
         let mut state = State::loaded(registry.value, outbox, histories, campaign.value, batches.0, stored_bodies);
         let mut must_rewrite = !migrated.is_empty();
@@ -207,12 +218,11 @@ fn check_loaded(state: &mut State, now: Millis) -> bool {
 /// The batches being collected. A batch whose webhook is gone, or whose delivery is already in
 /// the outbox (the worker stopped between the two halves of closing it), is dropped: its keys are
 /// returned for removal.
-async fn load_batches<P: Ports>(
-    ports: &P,
+fn load_batches(
+    stored: Vec<(String, String)>,
     registry: &Registry,
     outbox: &Outbox,
-) -> Result<(BTreeMap<WebhookId, OpenBatch>, Vec<String>), Error> {
-    let stored = ports.read_prefix(BATCH_KEY_PREFIX).await.map_err(Error::Storage)?;
+) -> (BTreeMap<WebhookId, OpenBatch>, Vec<String>) {
     let (mut open, mut stale) = (BTreeMap::new(), Vec::new());
     for (key, text) in stored {
         let batch = serde_json::from_str::<serde_json::Value>(&text).and_then(serde_json::from_value::<OpenBatch>);
@@ -223,7 +233,7 @@ async fn load_batches<P: Ports>(
             _ => stale.push(key),
         }
     }
-    Ok((open, stale))
+    (open, stale)
 }
 
 /// Rebuilds the outbox from its document, the deliveries stored under their own keys and the
@@ -233,13 +243,11 @@ async fn load_batches<P: Ports>(
 async fn load_outbox<P: Ports>(
     ports: &P,
     mut document: OutboxDocument,
+    stored: Vec<(String, String)>,
+    bodies: Vec<(String, String)>,
     now: Millis,
 ) -> Result<(Outbox, Vec<(WebhookId, DeliveryId)>, BTreeSet<String>, Vec<String>), Error> {
-    let stored = ports.read_prefix(DELIVERY_KEY_PREFIX).await.map_err(Error::Storage)?;
-    let bodies: BTreeMap<String, String> = ports
-        .read_prefix(BODY_KEY_PREFIX)
-        .await
-        .map_err(Error::Storage)?
+    let bodies: BTreeMap<String, String> = bodies
         .into_iter()
         .filter_map(|(key, body)| key.strip_prefix(BODY_KEY_PREFIX).map(|hash| (hash.to_string(), body)))
         .collect();
