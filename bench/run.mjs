@@ -336,6 +336,18 @@ async function main() {
     return origPush(entry);
   };
 
+  if (process.argv.includes('--startup-only')) {
+    // For work on start-up alone: its two figures, nothing written.
+    const empty = await launch();
+    const e = median((await startUp(empty)).times);
+    await empty.close();
+    const loaded = await loadedProfile(receiver);
+    const l = median((await startUp(loaded.ext)).times);
+    await loaded.ext.close();
+    await receiver.close();
+    console.log(`start-up: empty ${fmt(e, 1)} ms, loaded ${fmt(l, 1)} ms (${signed(l - e, 1)} ms)`);
+    return;
+  }
   const results = { date: new Date().toISOString(), machine: machine(), quick: QUICK, reps: REPS };
   console.log(`AutoChat benchmark on ${results.machine.cpu} (${results.machine.cores} cores), ${results.machine.chromium}${QUICK ? ' — quick run' : ''}`);
 
