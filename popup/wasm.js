@@ -3,6 +3,7 @@
 // accept what the core would refuse. JSON crosses the boundary; these wrappers parse it into the
 // protocol's types.
 import init, * as core from '../pkg/autochat.js';
+import { t, tn } from './i18n.js';
 
 /**
  * @typedef {import('../types/protocol').WebhookDraft} WebhookDraft
@@ -22,10 +23,20 @@ export const validateWebhook = (draft) => JSON.parse(core.validateWebhook(JSON.s
 export const parseHeaders = (text) => JSON.parse(core.parseHeaders(text));
 /** @type {() => Catalog} */
 export const catalog = () => JSON.parse(core.catalog());
+/**
+ * A span the core rounded, in the browser's language: message `time_<kind>`, counted ones by plural.
+ * @param {string} json a `Span` or `null` as JSON text
+ */
+function spanWords(json) {
+  /** @type {import('../types/protocol').Span | null} */
+  const span = JSON.parse(json);
+  if (!span) return '';
+  return span.count === null ? t(`time_${span.kind}`) : tn(`time_${span.kind}`, span.count);
+}
 /** @type {(iso: string) => string} "5 min ago" for an ISO time. */
-export const describeAge = (iso) => core.describeAge(iso, Date.now());
+export const describeAge = (iso) => spanWords(core.describeAge(iso, Date.now()));
 /** @type {(iso: string) => string} "in 5 min" for an ISO time to come. */
-export const describeWait = (iso) => core.describeWait(iso, Date.now());
+export const describeWait = (iso) => spanWords(core.describeWait(iso, Date.now()));
 /** @type {(tabs: TabInfo[], selfTabId: number | undefined) => TabInfo | null} */
 export const chooseTarget = (tabs, selfTabId) => JSON.parse(core.chooseTarget(JSON.stringify(tabs), selfTabId ?? -1));
 /** @type {(url: string) => string | null} `scheme://host[:port]` of a web page URL. */

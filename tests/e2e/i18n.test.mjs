@@ -87,6 +87,7 @@ test('a webhook added and tested in German is delivered, and its item speaks Ger
   await waitFor(async () => /✅ HTTP 200/.test(await item.locator('.test-result').textContent()), { what: 'the test result' });
   await ext.call({ type: 'emit', event: 'message_sent', data: { message: 'Hallo', messagesSentToday: 1, totalMessagesSent: 1 } });
   await waitFor(() => receiver.to('/de').length === 2, { what: 'the event' });
+  await waitFor(async () => /Zuletzt ausgelöst\s*gerade eben/.test(await item.textContent()), { what: 'the time in German' });
   await item.getByText('📜 Verlauf').click();
   await item.getByText('✅ Zugestellt').waitFor();
   assert.deepEqual(await englishLeft(), [], 'the options page with a webhook and its history');

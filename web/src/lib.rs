@@ -142,16 +142,18 @@ pub fn access_pattern(url: &str) -> Option<String> {
     check_url(url).ok().map(|u| u.origin_pattern())
 }
 
-/// "5 min ago" for an RFC 3339 time, as the statistics show it; empty for an unreadable time.
+/// How long ago an RFC 3339 time was ("5 min ago"), as the statistics show it: a `Span` as JSON
+/// text, `null` for an unreadable time.
 #[wasm_bindgen(js_name = describeAge)]
 pub fn describe_age(rfc3339: &str, now_ms: f64) -> String {
-    Millis::parse_rfc3339(rfc3339).map(|then| time::describe_age(then, Millis(now_ms as u64))).unwrap_or_default()
+    to_json(&Millis::parse_rfc3339(rfc3339).map(|then| time::age(then, Millis(now_ms as u64))))
 }
 
-/// "in 5 min" for an RFC 3339 time to come, as a waiting delivery shows it; empty when unreadable.
+/// How long until an RFC 3339 time ("in 5 min"), as a waiting delivery shows it: a `Span` as JSON
+/// text, `null` when unreadable.
 #[wasm_bindgen(js_name = describeWait)]
 pub fn describe_wait(rfc3339: &str, now_ms: f64) -> String {
-    Millis::parse_rfc3339(rfc3339).map(|then| time::describe_wait(then, Millis(now_ms as u64))).unwrap_or_default()
+    to_json(&Millis::parse_rfc3339(rfc3339).map(|then| time::wait(then, Millis(now_ms as u64))))
 }
 
 /// The tab a campaign set up in the popup acts on, from `chrome.tabs.query` results (JSON text)

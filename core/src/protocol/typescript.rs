@@ -21,6 +21,7 @@ use crate::rules::retry::RetryMode;
 use crate::values::field::FieldMessage;
 use crate::values::http::Method;
 use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::time::{Span, SpanKind};
 use crate::webhooks::transfer::{ExportFile, ExportedWebhook, Refused, TransferReport};
 use crate::webhooks::webhook::WebhookDraft;
 use std::path::PathBuf;
@@ -53,7 +54,7 @@ fn write_the_typescript_declarations() {
         CampaignSettings, CampaignLimits, DeliveryState,
         ErrorCode, ErrorBody, Changed,
         ContentRequest, PickTarget, SendOutcome, Detection, Picked,
-        DraftCheck, HeadersCheck, Catalog, Choice<EventKind>, Format, Detected, FormatHint, Preview, Starter,
+        DraftCheck, HeadersCheck, Span, SpanKind, Catalog, Choice<EventKind>, Format, Detected, FormatHint, Preview, Starter,
     );
     for decl in decls {
         out.push_str(&decl);

@@ -98,29 +98,69 @@ impl Millis {
     }
 }
 
-/// How long ago `then` was, in words for the statistics ("just now", "5 min ago", "3 days ago").
-pub fn describe_age(then: Millis, now: Millis) -> String {
-    let secs = now.since(then) / 1000;
-    match secs {
-        0..=44 => "just now".into(),
-        45..=89 => "1 min ago".into(),
-        90..=3_599 => format!("{} min ago", (secs + 30) / 60),
-        3_600..=5_399 => "1 hour ago".into(),
-        5_400..=86_399 => format!("{} hours ago", (secs + 1_800) / 3_600),
-        86_400..=172_799 => "yesterday".into(),
-        _ => format!("{} days ago", secs / 86_400),
+/// A span of time as the pages word it: which kind, and the number it counts (`None` for the kinds
+/// that count nothing, "just now"). The words are the pages' messages `time_<kind>` (with `_one` /
+/// `_other` when counted), so they follow the user's language; the core decides the rounding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Span {
+    /// What the number counts, and in which direction.
+    pub kind: SpanKind,
+    /// The number, for the counted kinds.
+    pub count: Option<u64>,
+}
+
+/// The kinds of [`Span`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)] // each name says it
+pub enum SpanKind {
+    JustNow,
+    MinutesAgo,
+    HoursAgo,
+    Yesterday,
+    DaysAgo,
+    Now,
+    InSeconds,
+    InMinutes,
+    InHours,
+    InDays,
+}
+
+impl Span {
+    fn counted(kind: SpanKind, count: u64) -> Span {
+        Span { kind, count: Some(count) }
+    }
+
+    fn plain(kind: SpanKind) -> Span {
+        Span { kind, count: None }
     }
 }
 
-/// How long until `then`, in words for a waiting delivery ("now", "in 40 s", "in 5 min").
-pub fn describe_wait(then: Millis, now: Millis) -> String {
+/// How long ago `then` was, for the statistics ("just now", "5 min ago", "3 days ago").
+pub fn age(then: Millis, now: Millis) -> Span {
+    let secs = now.since(then) / 1000;
+    match secs {
+        0..=44 => Span::plain(SpanKind::JustNow),
+        45..=89 => Span::counted(SpanKind::MinutesAgo, 1),
+        90..=3_599 => Span::counted(SpanKind::MinutesAgo, (secs + 30) / 60),
+        3_600..=5_399 => Span::counted(SpanKind::HoursAgo, 1),
+        5_400..=86_399 => Span::counted(SpanKind::HoursAgo, (secs + 1_800) / 3_600),
+        86_400..=172_799 => Span::plain(SpanKind::Yesterday),
+        _ => Span::counted(SpanKind::DaysAgo, secs / 86_400),
+    }
+}
+
+/// How long until `then`, for a waiting delivery ("now", "in 40 s", "in 5 min").
+pub fn wait(then: Millis, now: Millis) -> Span {
     let secs = then.since(now).div_ceil(1000);
     match secs {
-        0 => "now".into(),
-        1..=89 => format!("in {secs} s"),
-        90..=5_399 => format!("in {} min", (secs + 30) / 60),
-        5_400..=129_599 => format!("in {} hours", (secs + 1_800) / 3_600),
-        _ => format!("in {} days", (secs + 43_200) / 86_400),
+        0 => Span::plain(SpanKind::Now),
+        1..=89 => Span::counted(SpanKind::InSeconds, secs),
+        90..=5_399 => Span::counted(SpanKind::InMinutes, (secs + 30) / 60),
+        5_400..=129_599 => Span::counted(SpanKind::InHours, (secs + 1_800) / 3_600),
+        _ => Span::counted(SpanKind::InDays, (secs + 43_200) / 86_400),
     }
 }
 
@@ -207,33 +247,38 @@ mod tests {
         assert_eq!(Millis::parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"), None);
     }
 
-    #[test]
-    fn ages_read_naturally() {
-        let now = Millis(10_000_000_000);
-        let ago = |s: u64| describe_age(Millis(now.0 - s * 1000), now);
-        assert_eq!(ago(0), "just now");
-        assert_eq!(ago(44), "just now");
-        assert_eq!(ago(60), "1 min ago");
-        assert_eq!(ago(5 * 60), "5 min ago");
-        assert_eq!(ago(59 * 60), "59 min ago");
-        assert_eq!(ago(3_600), "1 hour ago");
-        assert_eq!(ago(5 * 3_600), "5 hours ago");
-        assert_eq!(ago(30 * 3_600), "yesterday");
-        assert_eq!(ago(3 * 86_400), "3 days ago");
-        assert_eq!(describe_age(Millis(now.0 + 5_000), now), "just now", "a clock that moved back is not the future");
+    fn said(span: Span) -> String {
+        let kind = serde_json::to_value(span.kind).ok().and_then(|k| k.as_str().map(String::from)).unwrap_or_default();
+        span.count.map_or(kind.clone(), |n| format!("{kind} {n}"))
     }
 
     #[test]
-    fn waits_read_naturally() {
+    fn ages_are_rounded_as_people_say_them() {
+        let now = Millis(10_000_000_000);
+        let ago = |s: u64| said(age(Millis(now.0 - s * 1000), now));
+        assert_eq!(ago(0), "just_now");
+        assert_eq!(ago(44), "just_now");
+        assert_eq!(ago(60), "minutes_ago 1");
+        assert_eq!(ago(5 * 60), "minutes_ago 5");
+        assert_eq!(ago(59 * 60), "minutes_ago 59");
+        assert_eq!(ago(3_600), "hours_ago 1");
+        assert_eq!(ago(5 * 3_600), "hours_ago 5");
+        assert_eq!(ago(30 * 3_600), "yesterday");
+        assert_eq!(ago(3 * 86_400), "days_ago 3");
+        assert_eq!(said(age(Millis(now.0 + 5_000), now)), "just_now", "a clock that moved back is not the future");
+    }
+
+    #[test]
+    fn waits_are_rounded_as_people_say_them() {
         let now = Millis(10_000_000);
-        let wait = |ms: u64| describe_wait(now.plus(ms), now);
-        assert_eq!(describe_wait(Millis(5), now), "now");
-        assert_eq!(wait(0), "now");
-        assert_eq!(wait(1), "in 1 s");
-        assert_eq!(wait(40_000), "in 40 s");
-        assert_eq!(wait(300_000), "in 5 min");
-        assert_eq!(wait(7_200_000), "in 2 hours");
-        assert_eq!(wait(3 * 86_400_000), "in 3 days");
+        let until = |ms: u64| said(wait(now.plus(ms), now));
+        assert_eq!(said(wait(Millis(5), now)), "now");
+        assert_eq!(until(0), "now");
+        assert_eq!(until(1), "in_seconds 1");
+        assert_eq!(until(40_000), "in_seconds 40");
+        assert_eq!(until(300_000), "in_minutes 5");
+        assert_eq!(until(7_200_000), "in_hours 2");
+        assert_eq!(until(3 * 86_400_000), "in_days 3");
     }
 
     #[test]
