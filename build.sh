@@ -237,6 +237,6 @@ case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
   bench) build; ensure_chromium; AUTOCHAT_DIST=dist node bench/run.mjs ;;
-  screenshots) build; build_for_tests; ensure_chromium; SCREENSHOTS=docs/screenshots node --test --test-concurrency=1 tests/e2e/ui.test.mjs tests/e2e/campaign.test.mjs ;;
+  screenshots) build; build_for_tests; ensure_chromium; SCREENSHOTS=docs/screenshots node --test --test-concurrency=1 tests/e2e/ui.test.mjs tests/e2e/campaign.test.mjs tests/e2e/i18n.test.mjs ;;
   *) die "unknown command '$1' (use: build, test, bench or screenshots)" ;;
 esac

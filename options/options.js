@@ -2,11 +2,9 @@
 // The options page: the same Webhook Manager as the popup's modal, full page.
 import * as client from '../popup/client.js';
 import { $ } from '../popup/dom.js';
-import { localizePage } from '../popup/i18n.js';
 import { createManager } from '../popup/manager.js';
 import { buildSummary, showSummary, wireGlobalSwitch } from '../popup/summary.js';
 
-localizePage();
 const manager = createManager($('manager-root'), { idPrefix: 'options' });
 
 async function render() {

@@ -4,11 +4,10 @@
 import { initCampaign } from './campaign.js';
 import * as client from './client.js';
 import { $ } from './dom.js';
-import { localizePage, t, tn } from './i18n.js';
+import { t, tn } from './i18n.js';
 import { createManager } from './manager.js';
 import { buildSummary, showSummary, wireGlobalSwitch } from './summary.js';
 
-localizePage();
 const manager = createManager($('manager-root'), { idPrefix: 'popup' });
 
 async function render() {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launch, ROOT, startReceiver, waitFor } from './harness.mjs';
+import { launch, ROOT, screenshotPath, startReceiver, waitFor } from './harness.mjs';
 
 const read = (lang) => JSON.parse(fs.readFileSync(path.join(ROOT, `_locales/${lang}/messages.json`), 'utf8'));
 const english = read('en');
@@ -72,7 +72,7 @@ test('the popup, the settings and the Webhook Manager speak German', async () =>
 
 test('a webhook added and tested in German is delivered, and its item speaks German', async () => {
   await page.goto(ext.url('options/options.html'));
-  assert.equal(await page.title(), german.page_options_title.message);
+  await waitFor(async () => (await page.title()) === german.page_options_title.message, { what: 'the German title' });
   await page.getByRole('link', { name: 'Datenschutzerklärung' }).waitFor();
   const form = page.locator('form').first();
   await form.getByRole('textbox').first().fill('Mein Empfänger');
@@ -91,4 +91,6 @@ test('a webhook added and tested in German is delivered, and its item speaks Ger
   await item.getByText('📜 Verlauf').click();
   await item.getByText('✅ Zugestellt').waitFor();
   assert.deepEqual(await englishLeft(), [], 'the options page with a webhook and its history');
+  await page.setViewportSize({ width: 640, height: 900 });
+  await page.locator('.manager-list').screenshot({ path: screenshotPath('options-de.png') });
 });
