@@ -104,7 +104,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
 
   const pending = webhook.pendingDeliveries > 0 && pendingLine(webhook, ctx);
   const history = historyPanel(webhook, ctx);
-  const rate = webhook.successRate === null ? '—' : `${Math.round(webhook.successRate)}%`;
+  const rate = webhook.successRate === null ? '—' : t('summary_success_rate_value', { rate: Math.round(webhook.successRate) });
   const last = webhook.lastTriggered ? describeAge(webhook.lastTriggered) : t('item_never');
   const lastTitle = webhook.lastTriggered ? new Date(webhook.lastTriggered).toLocaleString() : null;
   return el(
