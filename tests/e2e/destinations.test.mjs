@@ -4,7 +4,7 @@
 // the real statuses and bodies, so a test passes only if AutoChat sends what the service wants.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { launch, resetWebhooks, sleep, startChatServer, startReceiver, waitFor } from './harness.mjs';
+import { sharedExtension, sleep, waitFor } from './harness.mjs';
 import { startServices } from './services.mjs';
 
 const ALL = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
@@ -14,28 +14,16 @@ let chats;
 let ext;
 let page;
 
-before(async () => {
-  services = await startServices();
-  receiver = await startReceiver();
-  chats = await startChatServer();
-  ext = await launch({ args: [`--host-resolver-rules=${services.hostRules}`, '--ignore-certificate-errors'] });
+sharedExtension({ before, after, beforeEach }, (shared) => ({ receiver, chats, ext, page } = shared), {
+  chats: true,
+  page: 'options/options.html',
+  launchOptions: async () => {
+    services = await startServices();
+    return { args: [`--host-resolver-rules=${services.hostRules}`, '--ignore-certificate-errors'] };
+  },
 });
-after(async () => {
-  await ext?.close();
-  await services?.close();
-  await receiver?.close();
-  await chats?.close();
-});
-beforeEach(async () => {
-  await resetWebhooks(ext, receiver);
-  services.clear();
-  await page?.close();
-  page = await ext.context.newPage();
-  page.on('pageerror', (error) => {
-    throw error;
-  });
-  await page.goto(ext.url('options/options.html'));
-});
+after(() => services?.close());
+beforeEach(() => services.clear());
 
 const hostOf = (url) => new URL(url).host;
 const item = (name) => page.getByRole('listitem').filter({ hasText: name });

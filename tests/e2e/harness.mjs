@@ -77,15 +77,7 @@ export async function startReceiver({ port = 0 } = {}) {
     port: server.address().port,
     requests,
     to: (prefix) => requests.filter((r) => r.path.startsWith(prefix)),
-    clear: () => {
-      requests.length = 0;
-      seen.clear();
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(resolve);
-      }),
+    ...recording(server, requests, seen),
   };
 }
 
@@ -205,20 +197,51 @@ export async function resetWebhooks(ext, receiver) {
 
 /**
  * One browser and one receiver for a whole test file, with webhooks reset before each test.
- * Pass the file's node:test hooks; `ready({ ext, receiver })` is called once both have started.
+ * Pass the file's node:test hooks; `ready({ ext, receiver, chats, page })` is called once they
+ * have started, and again whenever `page` is opened afresh. Options: `chats` also serves the chat
+ * pages; `launchOptions` (or a function making them, run first) go to `launch`; `page` is an
+ * extension page opened in a new tab before each test, where a page error fails the test.
  */
-export function sharedExtension({ before, after, beforeEach }, ready) {
+export function sharedExtension({ before, after, beforeEach }, ready, { chats = false, launchOptions = {}, page } = {}) {
   const shared = {};
   before(async () => {
+    const options = typeof launchOptions === 'function' ? await launchOptions() : launchOptions;
     shared.receiver = await startReceiver();
-    shared.ext = await launch();
+    if (chats) shared.chats = await startChatServer();
+    shared.ext = await launch(options);
     ready(shared);
   });
   after(async () => {
     await shared.ext?.close();
     await shared.receiver?.close();
+    await shared.chats?.close();
   });
-  beforeEach(() => resetWebhooks(shared.ext, shared.receiver));
+  beforeEach(async () => {
+    await resetWebhooks(shared.ext, shared.receiver);
+    if (!page) return;
+    await shared.page?.close();
+    shared.page = await shared.ext.context.newPage();
+    shared.page.on('pageerror', (error) => {
+      throw error;
+    });
+    await shared.page.goto(shared.ext.url(page));
+    ready(shared);
+  });
+}
+
+/** Empties a recording server's list, and closes it with its open connections. */
+export function recording(server, requests, seen) {
+  return {
+    clear: () => {
+      requests.length = 0;
+      seen.clear();
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
+  };
 }
 
 /** Polls `check` until it returns a truthy value or `timeout` ms pass. */

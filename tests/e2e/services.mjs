@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { recording } from './harness.mjs';
 
 const SLACK = 'hooks.slack.com';
 const DISCORD = 'discord.com';
@@ -91,15 +92,7 @@ export async function startServices() {
     urls: { ...URLS },
     requests,
     to: (host) => requests.filter((r) => r.host === host),
-    clear: () => {
-      requests.length = 0;
-      seen.clear();
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(resolve);
-      }),
+    ...recording(server, requests, seen),
   };
 }
 

@@ -5,31 +5,15 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, beforeEach, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { launch, resetWebhooks, startChatServer, startReceiver, waitFor } from './harness.mjs';
+import { sharedExtension, waitFor } from './harness.mjs';
 
 let receiver;
 let chats;
 let ext;
 let page;
-
-before(async () => {
-  receiver = await startReceiver();
-  chats = await startChatServer();
-  ext = await launch();
-});
-after(async () => {
-  await ext?.close();
-  await receiver?.close();
-  await chats?.close();
-});
-beforeEach(async () => {
-  await resetWebhooks(ext, receiver);
-  await page?.close();
-  page = await ext.context.newPage();
-  page.on('pageerror', (error) => {
-    throw error;
-  });
-  await page.goto(ext.url('options/options.html'));
+sharedExtension({ before, after, beforeEach }, (shared) => ({ receiver, chats, ext, page } = shared), {
+  chats: true,
+  page: 'options/options.html',
 });
 
 const item = (name) => page.getByRole('listitem').filter({ hasText: name });

@@ -2,23 +2,12 @@
 // webhook's conditions, set in the form as a user would.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { launch, resetWebhooks, sleep, startChatServer, startReceiver, waitFor } from './harness.mjs';
+import { sharedExtension, sleep, waitFor } from './harness.mjs';
 
 let receiver;
 let chats;
 let ext;
-
-before(async () => {
-  receiver = await startReceiver();
-  chats = await startChatServer();
-  ext = await launch();
-});
-after(async () => {
-  await ext?.close();
-  await receiver?.close();
-  await chats?.close();
-});
-beforeEach(() => resetWebhooks(ext, receiver));
+sharedExtension({ before, after, beforeEach }, (shared) => ({ receiver, chats, ext } = shared), { chats: true });
 
 /** Runs a campaign on a local chat page from the popup; resolves once `count` messages are in the chat. */
 async function runCampaign(messages, limit) {
