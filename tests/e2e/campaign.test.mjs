@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { launch, screenshotPath, sleep, startChatServer, startReceiver, waitFor } from './harness.mjs';
+import { configureCampaign, launch, openCampaignPopup, screenshotPath, sleep, startChatServer, startReceiver, waitFor } from './harness.mjs';
 
 const ALL = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
 const cleanups = [];
@@ -22,28 +22,14 @@ async function setUp(chatPage) {
     () => receiver.close(),
   );
   await ext.call({ type: 'addWebhook', webhook: { name: 'Everything', url: `${receiver.base}/ok/all`, events: ALL } });
-  const chat = await ext.context.newPage();
-  await chat.goto(chats.url(chatPage));
-  await sleep(50); // the chat tab was active last
-  const popup = await ext.context.newPage();
-  popup.on('pageerror', (error) => {
-    throw error;
-  });
-  await popup.setViewportSize({ width: 400, height: 800 });
-  await popup.goto(ext.url('popup/popup.html'));
-  await popup.locator('#campaign-target').filter({ hasText: /Page:/ }).waitFor();
+  const { chat, popup } = await openCampaignPopup(ext, chats, chatPage);
   const events = () => receiver.to('/ok/all').map((r) => r.json);
   const log = () => chat.locator('#log li').allTextContents();
   return { receiver, ext, chat, popup, events, log };
 }
 
-async function configure(popup, { messages, order = 'sequential', min = 0.2, max = 0.3, limit = 3 }) {
-  await popup.getByRole('textbox', { name: /Messages \(one per line\)/ }).fill(messages);
-  await popup.getByRole('combobox', { name: 'Order' }).selectOption(order);
-  await popup.getByLabel(/Wait at least/).fill(String(min));
-  await popup.getByRole('spinbutton', { name: 'At most (s)' }).fill(String(max));
-  await popup.getByRole('spinbutton', { name: 'Daily limit' }).fill(String(limit));
-}
+/** The campaign form, in the order written unless said otherwise. */
+const configure = (popup, { order = 'sequential', ...rest }) => configureCampaign(popup, { order, ...rest });
 
 test('with limit 3: three messages in the chat, and started, 3 × sent (1, 2, 3), limit reached, stopped, in order', async () => {
   const { popup, events, log, chat } = await setUp('textarea.html');

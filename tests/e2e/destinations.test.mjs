@@ -4,7 +4,7 @@
 // the real statuses and bodies, so a test passes only if AutoChat sends what the service wants.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { sharedExtension, sleep, waitFor } from './harness.mjs';
+import { configureCampaign, openCampaignPopup, sharedExtension, waitFor } from './harness.mjs';
 import { startServices } from './services.mjs';
 
 const ALL = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
@@ -65,17 +65,8 @@ test('pasting a Slack, Discord, Teams, Google Chat or Telegram URL selects its f
 
 test("a campaign's events arrive at every service as messages it accepts", async () => {
   for (const { service, url } of CASES()) await add(service, url);
-  const chat = await ext.context.newPage();
-  await chat.goto(chats.url('textarea.html'));
-  await sleep(50);
-  const popup = await ext.context.newPage();
-  await popup.setViewportSize({ width: 400, height: 800 });
-  await popup.goto(ext.url('popup/popup.html'));
-  await popup.locator('#campaign-target').filter({ hasText: /Page:/ }).waitFor();
-  await popup.getByRole('textbox', { name: /Messages \(one per line\)/ }).fill('Hello <!channel> @everyone');
-  await popup.getByLabel(/Wait at least/).fill('0.2');
-  await popup.getByRole('spinbutton', { name: 'At most (s)' }).fill('0.3');
-  await popup.getByRole('spinbutton', { name: 'Daily limit' }).fill('2');
+  const { chat, popup } = await openCampaignPopup(ext, chats);
+  await configureCampaign(popup, { messages: 'Hello <!channel> @everyone', limit: 2 });
   await popup.getByRole('button', { name: '▶ Start' }).click();
   // started, sent, sent, limit reached, stopped: five messages to each service, a second apart.
   for (const { service, url, shape } of CASES()) {

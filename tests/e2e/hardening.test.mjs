@@ -2,7 +2,7 @@
 // that are not AutoChat's.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, startReceiver, waitFor } from './harness.mjs';
+import { configureCampaign, launch, openCampaignPopup, startReceiver, waitFor } from './harness.mjs';
 
 let receiver;
 let ext;
@@ -160,16 +160,8 @@ test('storage full during a campaign: no message is typed unstored, it pauses sa
     for (const w of (await ext.call({ type: 'listWebhooks' })).webhooks) await ext.call({ type: 'deleteWebhook', id: w.id });
     const all = ['message_sent', 'campaign_started', 'campaign_stopped', 'campaign_paused', 'campaign_resumed', 'daily_limit_reached', 'error', 'milestone'];
     await ext.call({ type: 'addWebhook', webhook: { name: 'Everything', url: `${receiver.base}/ok/full`, events: all } });
-    const chat = await ext.context.newPage();
-    await chat.goto(chats.url('textarea.html'));
-    const popup = await ext.context.newPage();
-    await popup.setViewportSize({ width: 400, height: 800 });
-    await popup.goto(ext.url('popup/popup.html'));
-    await popup.locator('#campaign-target').filter({ hasText: /Page:/ }).waitFor();
-    await popup.getByRole('textbox', { name: /Messages \(one per line\)/ }).fill('one\ntwo\nthree');
-    await popup.getByLabel(/Wait at least/).fill('1');
-    await popup.getByRole('spinbutton', { name: 'At most (s)' }).fill('1');
-    await popup.getByRole('spinbutton', { name: 'Daily limit' }).fill('5');
+    const { chat, popup } = await openCampaignPopup(ext, chats);
+    await configureCampaign(popup, { messages: 'one\ntwo\nthree', min: 1, max: 1, limit: 5 });
     await popup.getByRole('button', { name: '▶ Start' }).click();
     const log = () => chat.locator('#log li').count();
     await waitFor(async () => (await log()) >= 1, { what: 'the first message' });

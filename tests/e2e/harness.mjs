@@ -244,6 +244,33 @@ export function recording(server, requests, seen) {
   };
 }
 
+/**
+ * Opens a local chat page (`chats.url(chatPage)`), then the popup in a tab beside it, as a user
+ * would, and waits until the popup has found the chat page. A page error in the popup fails the test.
+ */
+export async function openCampaignPopup(ext, chats, chatPage = 'textarea.html') {
+  const chat = await ext.context.newPage();
+  await chat.goto(chats.url(chatPage));
+  await sleep(50); // the chat tab was active last
+  const popup = await ext.context.newPage();
+  popup.on('pageerror', (error) => {
+    throw error;
+  });
+  await popup.setViewportSize({ width: 400, height: 800 });
+  await popup.goto(ext.url('popup/popup.html'));
+  await popup.locator('#campaign-target').filter({ hasText: /Page:/ }).waitFor();
+  return { chat, popup };
+}
+
+/** Fills the popup's campaign form as a user types it; `order` is left as it is unless given. */
+export async function configureCampaign(popup, { messages, order, min = 0.2, max = 0.3, limit = 3 }) {
+  await popup.getByRole('textbox', { name: /Messages \(one per line\)/ }).fill(messages);
+  if (order) await popup.getByRole('combobox', { name: 'Order' }).selectOption(order);
+  await popup.getByLabel(/Wait at least/).fill(String(min));
+  await popup.getByRole('spinbutton', { name: 'At most (s)' }).fill(String(max));
+  await popup.getByRole('spinbutton', { name: 'Daily limit' }).fill(String(limit));
+}
+
 /** Polls `check` until it returns a truthy value or `timeout` ms pass. */
 export async function waitFor(check, { timeout = 10_000, interval = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeout;

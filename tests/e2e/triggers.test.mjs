@@ -2,7 +2,7 @@
 // webhook's conditions, set in the form as a user would.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { sharedExtension, sleep, waitFor } from './harness.mjs';
+import { configureCampaign, openCampaignPopup, sharedExtension, sleep, waitFor } from './harness.mjs';
 
 let receiver;
 let chats;
@@ -11,18 +11,8 @@ sharedExtension({ before, after, beforeEach }, (shared) => ({ receiver, chats, e
 
 /** Runs a campaign on a local chat page from the popup; resolves once `count` messages are in the chat. */
 async function runCampaign(messages, limit) {
-  const chat = await ext.context.newPage();
-  await chat.goto(chats.url('textarea.html'));
-  await sleep(50);
-  const popup = await ext.context.newPage();
-  await popup.setViewportSize({ width: 400, height: 800 });
-  await popup.goto(ext.url('popup/popup.html'));
-  await popup.locator('#campaign-target').filter({ hasText: /Page:/ }).waitFor();
-  await popup.getByRole('textbox', { name: /Messages \(one per line\)/ }).fill(messages.join('\n'));
-  await popup.getByRole('combobox', { name: 'Order' }).selectOption('sequential');
-  await popup.getByLabel(/Wait at least/).fill('0.2');
-  await popup.getByRole('spinbutton', { name: 'At most (s)' }).fill('0.3');
-  await popup.getByRole('spinbutton', { name: 'Daily limit' }).fill(String(limit));
+  const { chat, popup } = await openCampaignPopup(ext, chats);
+  await configureCampaign(popup, { messages: messages.join('\n'), order: 'sequential', limit });
   await popup.getByRole('button', { name: '▶ Start' }).click();
   await waitFor(async () => (await chat.locator('#log li').count()) === limit, { what: `${limit} messages in the chat` });
   await popup.close();
