@@ -55,7 +55,10 @@ package() {
   cargo build --release --locked --target wasm32-unknown-unknown -p autochat-web ${features:+--features "$features"}
   rm -rf "$dir"
   mkdir -p "$dir/pkg"
-  wasm-bindgen --target web --no-typescript --out-dir "$dir/pkg" target/wasm32-unknown-unknown/release/autochat.wasm
+  # The reset function lets the worker start a fresh instance of the same module: after a trap,
+  # and to give back the memory a burst grew (wasm memory never shrinks).
+  wasm-bindgen --target web --no-typescript --experimental-reset-state-function --out-dir "$dir/pkg" \
+    target/wasm32-unknown-unknown/release/autochat.wasm
   node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -221,7 +224,8 @@ run_tests() {
   cargo test --locked --workspace --features autochat-core/ts
   build
   say "Type-checking the pages and scripts against the protocol"
-  wasm-bindgen --target web --out-dir types/pkg target/wasm32-unknown-unknown/release/autochat.wasm
+  wasm-bindgen --target web --experimental-reset-state-function --out-dir types/pkg \
+    target/wasm32-unknown-unknown/release/autochat.wasm
   node_modules/.bin/tsc -p .
   check_readme_protocol
   check_reproducible_zips

@@ -3,23 +3,10 @@
 // core (core/, web/); this file registers the listeners synchronously in the worker's first turn,
 // starts the core once, hands it every message, alarm and start-up, and passes its `changed`
 // notices on to the open pages.
-import init, { AutoChatCore } from '../pkg/autochat.js';
-// The same module twice more, under other URLs, so each copy has its own wasm instance: a trap in
-// the core (a Rust panic aborts) leaves an instance unusable, and a wasm-bindgen module cannot be
-// instantiated twice. After a trap the worker carries on with a fresh copy, loaded from storage.
-// @ts-expect-error -- the same declarations, under another URL
-import init2, { AutoChatCore as AutoChatCore2 } from '../pkg/autochat.js?copy=2';
-// @ts-expect-error -- the same declarations, under another URL
-import init3, { AutoChatCore as AutoChatCore3 } from '../pkg/autochat.js?copy=3';
-
-/** @type {Array<[typeof init, typeof AutoChatCore]>} */
-const COPIES = [
-  [init, AutoChatCore],
-  [init2, AutoChatCore2],
-  [init3, AutoChatCore3],
-];
-/** Which copy runs the core now. */
-let copy = 0;
+// `__wbg_reset_state` swaps in a fresh instance of the same module (wasm-bindgen's
+// --experimental-reset-state-function): after a trap (a Rust panic aborts, leaving the instance
+// unusable) and to give back memory, which a wasm instance never shrinks.
+import init, { AutoChatCore, __wbg_reset_state as freshInstance } from '../pkg/autochat.js';
 
 /** @typedef {import('../types/protocol').Changed} Changed */
 
@@ -35,6 +22,7 @@ const watchers = new Set();
 function broadcast(/** @type {string} */ changed) {
   /** @type {Changed} */
   const notice = JSON.parse(changed);
+  checkMemorySoon(); // the core's work shows in its notices
   for (const port of watchers) {
     try {
       port.postMessage({ changed: notice });
@@ -44,11 +32,10 @@ function broadcast(/** @type {string} */ changed) {
   }
 }
 
-/** Starts the core once per worker life; every listener awaits this same promise. */
+/** Starts the core once per instance; every listener awaits this same promise. */
 function ready() {
-  const [start, Core] = COPIES[copy];
-  core ??= start({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') })
-    .then(() => Core.start(broadcast))
+  core ??= init({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') })
+    .then(() => AutoChatCore.start(broadcast))
     .catch((error) => {
       core = null; // let the next event try again rather than keep a dead promise
       throw error;
@@ -56,28 +43,74 @@ function ready() {
   return core;
 }
 
+let freshStarts = 0;
+
+/** Drops the core; the next event starts a fresh one, in a fresh instance, from storage. */
+function startAfresh() {
+  core = null;
+  freshStarts += 1;
+  freshInstance();
+}
+
 /**
- * After a trap in the core, the next event starts a fresh copy from what is stored, instead of
- * the worker staying wedged; the request that met the trap is answered `internal`. (Once the
- * spare copies are used up, the worker's next start brings fresh ones.)
+ * After a trap in the core, the next event starts a fresh core from what is stored, instead of
+ * the worker staying wedged; the request that met the trap is answered `internal`.
  * @param {unknown} error
  */
 function recoverFrom(error) {
   if (!(error instanceof WebAssembly.RuntimeError)) return false;
   console.error('AutoChat: the core stopped on an internal error; starting it afresh.', error);
-  if (copy + 1 < COPIES.length) {
-    copy += 1;
-    core = null;
-  }
+  startAfresh();
   return true;
 }
 
-// For DevTools and the benchmark: `(await autochat.ready()).handle(JSON.stringify({type: 'getStatus'}), '')`
-// sends a protocol command from the worker's own console.
+// Giving memory back. A burst grows the instance's memory for good, and a worker that a campaign
+// keeps alive would hold it for hours. The core says when it is idle and has grown enough to be
+// worth a fresh start (everything it keeps is in storage); the worker asks a moment after the core
+// was last busy, and never while a reply of its own is outstanding.
+/** Commands handed to the core and not yet answered. */
+let unanswered = 0;
+/** @type {ReturnType<typeof setTimeout> | null} */
+let releaseCheck = null;
+const RELEASE_CHECK_MS = 1_000;
+
+function checkMemorySoon() {
+  if (releaseCheck !== null) return;
+  releaseCheck = setTimeout(async () => {
+    releaseCheck = null;
+    if (core === null) return;
+    const current = core;
+    const verdict = await current.then((c) => c.memoryVerdict()).catch(() => 'keep');
+    if (current !== core) return; // restarted meanwhile
+    if (verdict === 'busy' || unanswered > 0) checkMemorySoon();
+    else if (verdict === 'release') startAfresh();
+  }, RELEASE_CHECK_MS);
+}
+
+/**
+ * Hands one message to the core and counts it until it is answered.
+ * @param {string} message
+ * @param {string} senderUrl
+ */
+async function handle(message, senderUrl) {
+  unanswered += 1;
+  try {
+    return await (await ready()).handle(message, senderUrl);
+  } finally {
+    unanswered -= 1;
+    checkMemorySoon();
+  }
+}
+
+// For DevTools, the tests and the benchmark: `await autochat.send({type: 'getStatus'})` sends a
+// protocol command from the worker's own console.
 /** @type {any} */ (globalThis).autochat = {
-  ready,
-  /** Whether this worker life has started the core (a wake-up for another tab does not). */
+  /** @param {import('../types/protocol').Command} command */
+  send: async (command) => JSON.parse(await handle(JSON.stringify(command), '')),
+  /** Whether the core is started (a wake-up for another tab does not start it). */
   started: () => core !== null,
+  /** How many times this worker started a fresh core, to give memory back or after a trap. */
+  freshStarts: () => freshStarts,
   /** The test build's way to cause a trap (its core has `trap`); shows the recovery. */
   trap: () =>
     ready()
@@ -102,12 +135,10 @@ chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch
 // Who asks matters: the core obeys AutoChat's own pages, and from a web page takes only the
 // picks of that page's own site (the sender's URL is the browser's word, not the message's).
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  ready()
-    .then((c) => c.handle(JSON.stringify(message), sender.url ?? ''))
-    .then(
-      (reply) => sendResponse(JSON.parse(reply)),
-      (error) => sendResponse(failure(error)),
-    );
+  handle(JSON.stringify(message), sender.url ?? '').then(
+    (reply) => sendResponse(JSON.parse(reply)),
+    (error) => sendResponse(failure(error)),
+  );
   return true; // the reply is sent asynchronously
 });
 
@@ -120,6 +151,7 @@ chrome.runtime.onConnect.addListener((port) => {
 chrome.alarms.onAlarm.addListener((alarm) => {
   ready()
     .then((c) => c.onAlarm(alarm.name))
+    .then(checkMemorySoon)
     .catch((error) => recoverFrom(error) || console.error('AutoChat:', error));
 });
 
@@ -144,9 +176,7 @@ chrome.runtime.onInstalled.addListener(() => {
 // matters. A tab that loads a page the extension may not see reports no URL: that is a new site.
 /** @param {import('../types/protocol').Command} command */
 function forward(command) {
-  ready()
-    .then((c) => c.handle(JSON.stringify(command), ''))
-    .catch((error) => recoverFrom(error) || console.error('AutoChat:', error));
+  handle(JSON.stringify(command), '').catch((error) => recoverFrom(error) || console.error('AutoChat:', error));
 }
 // Only the campaign's own tab matters: the core writes its id under autochat.watchedTab while a
 // campaign runs or is paused, so other tabs' changes never start the core (see the end of file).

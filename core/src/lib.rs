@@ -39,7 +39,7 @@ pub mod ports;
 #[cfg(test)]
 mod testing;
 
-pub use engine::{Engine, Policies};
+pub use engine::{Engine, MemoryPolicy, MemoryVerdict, Policies};
 
 /// How much of a response body AutoChat keeps (and so reads): the rest is never downloaded.
 pub const fn delivery_snippet_bytes() -> usize {

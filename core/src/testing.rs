@@ -59,6 +59,7 @@ struct Inner {
     hang_chat: Cell<bool>,
     tab_origin: RefCell<Option<String>>,
     drop_network: Cell<bool>,
+    memory: Cell<Option<u64>>,
 }
 
 /// The fake platform. Clones share state, so a test keeps one while the engine owns another.
@@ -164,6 +165,11 @@ impl Fake {
     /// gone, as memory is when Chrome stops a worker. Storage stays.
     pub fn stop_worker(&self) {
         self.0.tasks.borrow_mut().clear();
+    }
+
+    /// Sets what the fake reports as the size of the engine's memory.
+    pub fn set_memory_bytes(&self, bytes: u64) {
+        self.0.memory.set(Some(bytes));
     }
 
     /// Closes and reopens the fake browser: its session storage is emptied.
@@ -383,6 +389,6 @@ impl Runtime for Fake {
     }
 
     fn memory_bytes(&self) -> Option<u64> {
-        None
+        self.0.memory.get()
     }
 }

@@ -31,6 +31,55 @@ test('a trap in the core is answered, and a fresh core carries on with everythin
   await waitFor(() => receiver.to('/ok/s').length === 1, { what: 'a delivery after recovery' });
 });
 
+test('after a burst the idle core gives its memory back, and nothing it kept is lost', async () => {
+  const EVENTS = 400;
+  const ids = [];
+  for (const name of ['Burst A', 'Burst B', 'Burst C']) {
+    const { webhook } = await ext.call({ type: 'addWebhook', webhook: { name, url: `${receiver.base}/ok/${name.at(-1)}`, events: ['message_sent'] } });
+    ids.push(webhook.id);
+  }
+  const [worker] = ext.context.serviceWorkers();
+  const before = await worker.evaluate(() => globalThis.autochat.freshStarts());
+  receiver.clear();
+  await ext.page.evaluate(async (count) => {
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        chrome.runtime.sendMessage({
+          type: 'emit',
+          event: 'message_sent',
+          data: { message: `Burst ${i}`, messagesSentToday: i + 1, totalMessagesSent: i + 1 },
+        }),
+      ),
+    );
+  }, EVENTS);
+  let peak = 0;
+  await waitFor(
+    async () => {
+      const status = await ext.call({ type: 'getStatus' });
+      peak = Math.max(peak, status.wasmMemoryBytes);
+      return receiver.requests.length >= 3 * EVENTS && status.pendingDeliveries === 0;
+    },
+    { timeout: 60_000, what: 'every delivery of the burst' },
+  );
+  await waitFor(async () => (await worker.evaluate(() => globalThis.autochat.freshStarts())) > before, {
+    timeout: 15_000,
+    what: 'the idle core to start afresh',
+  });
+  const status = await ext.call({ type: 'getStatus' });
+  assert.ok(status.wasmMemoryBytes < peak, `memory given back: ${status.wasmMemoryBytes} B now, ${peak} B at the peak`);
+  const { webhooks } = await ext.call({ type: 'listWebhooks' });
+  for (const id of ids) {
+    const w = webhooks.find((x) => x.id === id);
+    assert.equal(w.triggerCount, EVENTS, `${w.name}: every delivery counted after the fresh start`);
+    const { entries } = await ext.call({ type: 'getHistory', webhookId: id });
+    assert.ok(entries.length > 0, `${w.name}: its history is kept`);
+  }
+  receiver.clear();
+  await ext.call({ type: 'emit', event: 'message_sent', data: { message: 'after the fresh start', messagesSentToday: 1, totalMessagesSent: 1 } });
+  await waitFor(() => receiver.requests.length === 3, { what: 'deliveries from the fresh core' });
+  for (const id of ids) await ext.call({ type: 'deleteWebhook', id });
+});
+
 test('another tab loading a page wakes the worker but does not start the core', async () => {
   // An extension page that asks the core nothing (the CDP session that stops workers needs one).
   await ext.page.goto(ext.url('icons/icon16.png'));

@@ -70,6 +70,14 @@ impl AutoChatCore {
         self.engine.wake();
     }
 
+    /// Whether the worker may drop this core and start a fresh one from storage to give memory
+    /// back: `"busy"` (ask again later), `"keep"` or `"release"`. The worker must also have no
+    /// command of its own unanswered. See `autochat_core::MemoryVerdict`.
+    #[wasm_bindgen(js_name = memoryVerdict)]
+    pub fn memory_verdict(&self) -> String {
+        self.engine.memory_verdict().as_str().into()
+    }
+
     /// The end-to-end test build's way to stop the core on a panic, as a bug would.
     #[cfg(feature = "e2e")]
     pub fn trap(&self) {
@@ -255,11 +263,14 @@ fn caller_of(sender_url: &str) -> Caller {
 }
 
 /// The shipped build's policies; the end-to-end test build (feature `e2e`) lets campaigns wait as
-/// little as 0.1 s.
+/// little as 0.1 s, and gives memory back after a small burst, so a test can see it.
 fn policies() -> Policies {
     #[cfg(feature = "e2e")]
-    let campaign = autochat_core::campaign::config::CampaignPolicy::fast_for_tests();
+    return Policies {
+        campaign: autochat_core::campaign::config::CampaignPolicy::fast_for_tests(),
+        memory: autochat_core::MemoryPolicy { release_after_growth: 512 << 10 },
+        ..Policies::default()
+    };
     #[cfg(not(feature = "e2e"))]
-    let campaign = autochat_core::campaign::config::CampaignPolicy::default();
-    Policies { campaign, ..Policies::default() }
+    Policies::default()
 }

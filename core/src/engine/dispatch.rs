@@ -305,7 +305,7 @@ impl<P: Ports> Engine<P> {
         };
         for (webhook, delivery, request) in starts {
             let engine = Rc::clone(self);
-            self.ports.spawn(Box::pin(async move { engine.attempt(webhook, delivery, request).await }));
+            self.spawn(async move { engine.attempt(webhook, delivery, request).await });
         }
     }
 

@@ -123,6 +123,8 @@ impl<P: Ports> Engine<P> {
             state.registry_mut(When::Now);
             must_rewrite = true;
         }
+        // What start-up needed, decoded state included: growth beyond it is what a fresh start gives back.
+        let memory_at_start = ports.memory_bytes();
         let engine = Rc::new(Engine {
             ports,
             version: version.into(),
@@ -130,6 +132,8 @@ impl<P: Ports> Engine<P> {
             state: RefCell::new(state),
             writer: RefCell::default(),
             notifier: RefCell::default(),
+            tasks: Rc::default(),
+            memory_at_start,
         });
         if must_rewrite {
             // Storage may be full: the core starts anyway, and the write is retried.

@@ -10,6 +10,7 @@
 //! - [`state`] and [`persist`]: every change marked as it is made, and written coalesced.
 //! - [`notify`]: telling open pages what changed.
 //! - [`views`]: what the pages are shown.
+//! - [`memory`]: when the platform may start the core afresh to give memory back.
 //!
 //! Contracts:
 //! - Every change is applied to memory synchronously (no `await` while state is borrowed), so
@@ -22,6 +23,7 @@ mod campaign;
 mod commands;
 mod dispatch;
 mod load;
+mod memory;
 mod notify;
 mod persist;
 mod state;
@@ -31,8 +33,10 @@ mod wake;
 use crate::campaign::config::CampaignPolicy;
 use crate::ports::Ports;
 use crate::rules::retry::RetryPolicy;
+pub use memory::{MemoryPolicy, MemoryVerdict};
 use state::State;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// The rules that are settings rather than code, injected at start so tests and builds can
 /// choose them.
@@ -42,6 +46,8 @@ pub struct Policies {
     pub retry: RetryPolicy,
     /// The bounds of a campaign's settings.
     pub campaign: CampaignPolicy,
+    /// When an idle core is worth starting afresh.
+    pub memory: MemoryPolicy,
 }
 
 /// The core. Create it with [`Engine::start`]; share it as `Rc<Engine<P>>`.
@@ -52,6 +58,10 @@ pub struct Engine<P: Ports> {
     state: RefCell<State>,
     writer: RefCell<persist::Writer>,
     notifier: RefCell<notify::Notifier>,
+    /// Background tasks still running (see [`Engine::spawn`]).
+    tasks: Rc<Cell<usize>>,
+    /// The linear memory's size once started, where the platform can tell.
+    memory_at_start: Option<u64>,
 }
 
 impl<P: Ports> Engine<P> {

@@ -45,7 +45,7 @@ impl<P: Ports> Engine<P> {
             Duration::from_millis(spaced).max(NOTICE_DELAY)
         };
         let engine = Rc::clone(self);
-        self.ports.spawn(Box::pin(async move {
+        self.spawn(async move {
             engine.ports.sleep(wait).await;
             let changed = engine.state.borrow_mut().take_changed();
             let mut notifier = engine.notifier.borrow_mut();
@@ -55,6 +55,6 @@ impl<P: Ports> Engine<P> {
                 drop(notifier);
                 engine.ports.notify(&changed);
             }
-        }));
+        });
     }
 }

@@ -106,12 +106,12 @@ impl<P: Ports> Engine<P> {
             writer.delayed = true;
         }
         let engine = Rc::clone(self);
-        self.ports.spawn(Box::pin(async move {
+        self.spawn(async move {
             engine.ports.sleep(OUTCOME_WRITE_DELAY).await;
             engine.writer.borrow_mut().delayed = false;
             engine.state.borrow_mut().hurry();
             engine.write_now();
-        }));
+        });
     }
 
     /// Starts storing every change marked for now; returns the change number to wait for.
@@ -122,7 +122,7 @@ impl<P: Ports> Engine<P> {
         if !writer.writing {
             writer.writing = true;
             let engine = Rc::clone(self);
-            self.ports.spawn(Box::pin(async move { engine.write_while_marked().await }));
+            self.spawn(async move { engine.write_while_marked().await });
         }
         target
     }
@@ -180,10 +180,10 @@ impl<P: Ports> Engine<P> {
                     writer.retry_wait = Some(wait);
                     drop(writer);
                     let engine = Rc::clone(&self);
-                    self.ports.spawn(Box::pin(async move {
+                    self.spawn(async move {
                         engine.ports.sleep(wait).await;
                         engine.write_now();
-                    }));
+                    });
                     return;
                 }
             }

@@ -49,6 +49,16 @@ impl Dirty {
         !self.deliveries.is_empty()
     }
 
+    fn is_empty(&self) -> bool {
+        !self.registry
+            && !self.outbox
+            && !self.campaign
+            && self.histories.is_empty()
+            && self.removed_histories.is_empty()
+            && self.deliveries.is_empty()
+            && self.batches.is_empty()
+    }
+
     fn absorb(&mut self, other: Dirty) {
         self.registry |= other.registry;
         self.outbox |= other.outbox;
@@ -430,6 +440,11 @@ impl State {
     /// Notes that what the webhook list shows changed without anything stored (a request began).
     pub fn touch_webhooks(&mut self) {
         self.changed.webhooks = true;
+    }
+
+    /// Whether any change waits to be written.
+    pub fn has_marks(&self) -> bool {
+        !self.now.is_empty() || !self.soon.is_empty()
     }
 
     /// Whether the pages have something to hear about.

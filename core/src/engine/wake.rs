@@ -35,9 +35,9 @@ impl<P: Ports> Engine<P> {
         let stopped = self.state.borrow_mut().campaign_mut(super::state::When::Now).browser_restarted(m);
         if !stopped.is_empty() {
             let engine = Rc::clone(self);
-            self.ports.spawn(Box::pin(async move {
+            self.spawn(async move {
                 let _ = engine.emit_all(stopped).await;
-            }));
+            });
         }
         {
             let mut s = self.state.borrow_mut();
@@ -62,7 +62,7 @@ impl<P: Ports> Engine<P> {
         if batches_due {
             // Closed, stored, then sent: a batch's delivery is in storage before its request.
             let engine = Rc::clone(self);
-            self.ports.spawn(Box::pin(async move { engine.close_due_batches().await }));
+            self.spawn(async move { engine.close_due_batches().await });
         }
         if online {
             self.start_due_attempts(now);
@@ -70,7 +70,7 @@ impl<P: Ports> Engine<P> {
         if self.campaign_due_at().is_some_and(|at| at <= now) {
             self.state.borrow_mut().sending = true;
             let engine = Rc::clone(self);
-            self.ports.spawn(Box::pin(async move { engine.send_campaign_message().await }));
+            self.spawn(async move { engine.send_campaign_message().await });
         }
         self.rearm(now, online);
         self.notify_soon();
@@ -118,7 +118,7 @@ impl<P: Ports> Engine<P> {
         };
         if let Some(at) = timer {
             let engine = Rc::clone(self);
-            self.ports.spawn(Box::pin(async move {
+            self.spawn(async move {
                 engine.ports.sleep(Duration::from_millis(at.since(now))).await;
                 {
                     let mut s = engine.state.borrow_mut();
@@ -127,7 +127,7 @@ impl<P: Ports> Engine<P> {
                     }
                 }
                 engine.kick();
-            }));
+            });
         }
     }
 }

@@ -23,7 +23,8 @@ fn start(fake: &Fake) -> Rc<Engine<Fake>> {
 
 fn start_with(fake: &Fake, campaign: CampaignPolicy) -> Rc<Engine<Fake>> {
     let retry = RetryPolicy { jitter_permille: 0, ..RetryPolicy::default() };
-    fake.block_on(Engine::start(fake.clone(), "4.5.0", Policies { retry, campaign })).expect("starts")
+    fake.block_on(Engine::start(fake.clone(), "4.5.0", Policies { retry, campaign, ..Policies::default() }))
+        .expect("starts")
 }
 
 /// An error reply, as a page receives it.
@@ -147,6 +148,7 @@ mod delivery;
 mod durability;
 mod formats;
 mod history;
+mod memory;
 mod signing;
 mod transfer;
 mod triggers;
