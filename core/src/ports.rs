@@ -23,10 +23,14 @@ pub trait Http {
 pub trait Storage {
     /// Reads keys; a missing key reads as `None`.
     async fn read(&self, keys: &[&str]) -> Result<Vec<Option<String>>, String>;
-    /// Writes every entry in one operation.
-    async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String>;
-    /// Removes keys.
-    async fn remove(&self, keys: Vec<String>) -> Result<(), String>;
+    /// Writes every entry in one operation. The write is issued by the call itself, not when the
+    /// future is first polled: once this returns, the platform completes it even if the worker
+    /// stops before the future resolves (`chrome.storage` hands it to the browser process at once,
+    /// which the end-to-end test `a write issued just before the worker stops is kept` checks),
+    /// and operations issued one after another are carried out in that order.
+    fn write(&self, entries: Vec<(String, String)>) -> impl Future<Output = Result<(), String>>;
+    /// Removes keys; issued by the call itself, like [`Storage::write`].
+    fn remove(&self, keys: Vec<String>) -> impl Future<Output = Result<(), String>>;
     /// For each of `prefixes`, every entry whose key starts with it, in no particular order; one
     /// storage read for all of them (a start-up reads the whole store once, not once per prefix).
     async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String>;

@@ -60,6 +60,7 @@ struct Inner {
     tab_origin: RefCell<Option<String>>,
     drop_network: Cell<bool>,
     memory: Cell<Option<u64>>,
+    hold_writes: Rc<Cell<bool>>,
 }
 
 /// The fake platform. Clones share state, so a test keeps one while the engine owns another.
@@ -165,6 +166,12 @@ impl Fake {
     /// gone, as memory is when Chrome stops a worker. Storage stays.
     pub fn stop_worker(&self) {
         self.0.tasks.borrow_mut().clear();
+    }
+
+    /// Keeps issued writes from resolving (their data is stored, as the browser has it) until
+    /// called with `false`: the moment between issuing a write and hearing it completed.
+    pub fn hold_writes(&self, hold: bool) {
+        self.0.hold_writes.set(hold);
     }
 
     /// Sets what the fake reports as the size of the engine's memory.
@@ -290,13 +297,21 @@ impl Storage for Fake {
         Ok(keys.iter().map(|k| storage.get(*k).cloned()).collect())
     }
 
-    async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String> {
-        if self.0.fail_writes.get() {
-            return Err("QUOTA_BYTES quota exceeded".into());
-        }
-        self.0.writes.set(self.0.writes.get() + 1);
-        self.0.storage.borrow_mut().extend(entries);
-        Ok(())
+    fn write(&self, entries: Vec<(String, String)>) -> impl Future<Output = Result<(), String>> {
+        // Carried out by the call, as the browser does once it has the operation.
+        let result = if self.0.fail_writes.get() {
+            Err("QUOTA_BYTES quota exceeded".into())
+        } else {
+            self.0.writes.set(self.0.writes.get() + 1);
+            self.0.storage.borrow_mut().extend(entries);
+            Ok(())
+        };
+        let held = Rc::clone(&self.0.hold_writes);
+        let mut result = Some(result);
+        std::future::poll_fn(move |_| match held.get() {
+            true => Poll::Pending,
+            false => Poll::Ready(result.take().unwrap_or(Ok(()))),
+        })
     }
 
     async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String> {
@@ -314,12 +329,12 @@ impl Storage for Fake {
     }
 
     /// Removing never fails for lack of room (a full disk refuses writes, not removals).
-    async fn remove(&self, keys: Vec<String>) -> Result<(), String> {
+    fn remove(&self, keys: Vec<String>) -> impl Future<Output = Result<(), String>> {
         let mut storage = self.0.storage.borrow_mut();
         keys.iter().for_each(|k| {
             storage.remove(k);
         });
-        Ok(())
+        std::future::ready(Ok(()))
     }
 }
 

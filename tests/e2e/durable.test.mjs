@@ -83,6 +83,33 @@ test('receiver down, 20 events to 2 webhooks, worker stopped, browser closed and
   );
 });
 
+test('a write issued just before the worker stops is kept: the event is sent again from storage', async () => {
+  const { receiver, ext } = await fresh();
+  await add(ext, 'Hang', `${receiver.base}/ok/hang`, ['error']);
+  await ext.markWorker();
+  const [worker] = ext.context.serviceWorkers();
+  // The request starts once the write storing its delivery is issued; the worker then spins,
+  // so the write's completion is never heard and the outcome never recorded, and it is stopped.
+  await worker.evaluate(() => {
+    globalThis.autochatHangAfterRequest = 30_000;
+  });
+  const unanswered = ext.call({ type: 'emit', event: 'error', data: { error: 'stopped mid-write' } }).catch(() => 'no reply');
+  await sleep(500);
+  const stopping = Date.now();
+  await ext.stopWorker();
+  assert.ok(Date.now() - stopping < 15_000, `stopped while spinning (${Date.now() - stopping} ms), not after`);
+  await unanswered;
+  // The first request (if it left) arrived while the worker spun; anything later is the new
+  // worker's, whose core can only know of the event from storage.
+  await waitFor(async () => (await ext.call({ type: 'getStatus' })).pendingDeliveries === 0 && receiver.to('/ok/hang').some((r) => r.at >= stopping), {
+    what: 'the delivery sent again by the new worker',
+    timeout: 20_000,
+  });
+  assert.equal(await ext.workerWasRestarted(), true);
+  const ids = new Set(receiver.to('/ok/hang').map((r) => r.headers['webhook-id']));
+  assert.equal(ids.size, 1, 'the same delivery, with its id');
+});
+
 test('503 with Retry-After: 2 is retried no sooner than 2 s later', async () => {
   const { receiver, ext } = await fresh();
   await add(ext, 'Busy', `${receiver.base}/retry-after/2/x`, ['error']);

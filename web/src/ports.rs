@@ -9,6 +9,7 @@ use autochat_core::protocol::Changed;
 use autochat_core::values::http::{HttpOutcome, HttpRequest};
 use autochat_core::values::time::Millis;
 use js_sys::{Object, Reflect};
+use std::future::Future;
 use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -57,8 +58,25 @@ async fn fetch(request: &HttpRequest) -> Result<Response, JsValue> {
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
     }
-    let response = JsFuture::from(chrome::fetch(&request.url, &init)?).await?;
+    let pending = chrome::fetch(&request.url, &init)?;
+    #[cfg(feature = "e2e")]
+    hang_if_asked();
+    let response = JsFuture::from(pending).await?;
     response.dyn_into::<Response>()
+}
+
+/// The end-to-end test build's way to stop the worker at one exact point: a request just started,
+/// the write that stored its delivery issued but not yet heard back from. When the worker's
+/// `autochatHangAfterRequest` holds a number of milliseconds, the thread spins that long (once),
+/// so nothing more of the worker runs while the test stops it.
+#[cfg(feature = "e2e")]
+fn hang_if_asked() {
+    let global = js_sys::global();
+    let key = JsValue::from_str("autochatHangAfterRequest");
+    let Some(ms) = Reflect::get(&global, &key).ok().and_then(|v| v.as_f64()) else { return };
+    let _ = Reflect::delete_property(global.unchecked_ref::<Object>(), &key);
+    let until = js_sys::Date::now() + ms;
+    while js_sys::Date::now() < until {}
 }
 
 /// The start of the response body as text: at most [`KEPT_BYTES`] are read, and the rest of the
@@ -120,15 +138,16 @@ impl Storage for BrowserPorts {
         Ok(keys.iter().map(|k| Reflect::get(&found, &JsValue::from_str(k)).ok().and_then(text)).collect())
     }
 
-    async fn write(&self, entries: Vec<(String, String)>) -> Result<(), String> {
-        let items = Object::new();
-        for (key, value) in &entries {
-            Reflect::set(&items, &JsValue::from_str(key), &JsValue::from_str(value)).map_err(|e| error_message(&e))?;
-        }
-        JsFuture::from(chrome::storage_set(&items).map_err(|e| error_message(&e))?)
-            .await
-            .map_err(|e| error_message(&e))?;
-        Ok(())
+    fn write(&self, entries: Vec<(String, String)>) -> impl Future<Output = Result<(), String>> {
+        // Issued here, before any await (see the port's contract).
+        let issued = (|| {
+            let items = Object::new();
+            for (key, value) in &entries {
+                Reflect::set(&items, &JsValue::from_str(key), &JsValue::from_str(value))?;
+            }
+            chrome::storage_set(&items)
+        })();
+        completion(issued)
     }
 
     async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String> {
@@ -166,13 +185,16 @@ impl Storage for BrowserPorts {
         !marked
     }
 
-    async fn remove(&self, keys: Vec<String>) -> Result<(), String> {
+    fn remove(&self, keys: Vec<String>) -> impl Future<Output = Result<(), String>> {
         let list: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
-        JsFuture::from(chrome::storage_remove(&list).map_err(|e| error_message(&e))?)
-            .await
-            .map_err(|e| error_message(&e))?;
-        Ok(())
+        completion(chrome::storage_remove(&list))
     }
+}
+
+/// Resolves when an issued storage operation completes.
+async fn completion(issued: Result<js_sys::Promise, JsValue>) -> Result<(), String> {
+    JsFuture::from(issued.map_err(|e| error_message(&e))?).await.map_err(|e| error_message(&e))?;
+    Ok(())
 }
 
 impl Clock for BrowserPorts {

@@ -15,7 +15,9 @@
 //! Contracts:
 //! - Every change is applied to memory synchronously (no `await` while state is borrowed), so
 //!   concurrent outcomes can never overwrite one another; storage follows.
-//! - An emitted event's deliveries are in storage before the first request is made.
+//! - An emitted event's deliveries are handed to storage before the first request is made (the
+//!   browser completes an issued write even if the worker stops), and the emit is answered once
+//!   the write has completed.
 //! - Whenever work is pending, an alarm is armed for the earliest of it (and, while requests are in
 //!   flight, for their timeout), so a stopped worker is woken to carry on.
 

@@ -2,7 +2,8 @@
 //!
 //! State changes mark what they touched ([`super::state`]). One writer at a time turns the marks
 //! into a single storage operation; changes made while a write is under way go out together in
-//! the next one. A caller that must know its change is stored (a command, an emitted event) awaits
+//! the next one. A delivery may be attempted as soon as the write carrying it is issued: the
+//! browser completes an issued write even if the worker stops meanwhile. A caller that must know its change is stored (a command, an emitted event) awaits
 //! [`Engine::flush`] or [`Engine::flush_urgent`]. Delivery outcomes are marked for "soon" and
 //! written within [`OUTCOME_WRITE_DELAY`], so a burst of outcomes costs a few writes a second and
 //! an event's new deliveries never wait behind statistics and history. If the worker is stopped
@@ -143,13 +144,21 @@ impl<P: Ports> Engine<P> {
             // the write that stores its delivery.
             let (after_write, removals): (Vec<String>, Vec<String>) =
                 writes.removals.into_iter().partition(|k| k.starts_with(BATCH_KEY_PREFIX));
-            let mut result = Ok(());
-            if !removals.is_empty() {
-                result = self.ports.remove(removals).await;
+            let removed = (!removals.is_empty()).then(|| self.ports.remove(removals));
+            let written = (!writes.entries.is_empty()).then(|| self.ports.write(writes.entries));
+            // Both operations are with the browser now, which completes them in order even if the
+            // worker stops before they resolve (see `Storage::write`): the deliveries they carry
+            // may be attempted at once, instead of a storage round trip later.
+            if writes.taken.carries_deliveries() {
+                self.state.borrow_mut().issued(&writes.taken);
+                self.kick();
             }
-            if !writes.entries.is_empty() {
-                let written = self.ports.write(writes.entries).await;
-                result = result.and(written);
+            let mut result = Ok(());
+            if let Some(removed) = removed {
+                result = removed.await;
+            }
+            if let Some(written) = written {
+                result = result.and(written.await);
             }
             if result.is_ok() && !after_write.is_empty() {
                 result = self.ports.remove(after_write).await;

@@ -414,21 +414,32 @@ impl State {
         Writes { entries, removals, taken, bodies }
     }
 
-    /// Notes that a write succeeded: the deliveries it carried may now be attempted.
-    pub fn stored(&mut self, taken: &Dirty, bodies: Vec<String>) {
+    /// Notes that a write carrying these deliveries was issued: they may be attempted now.
+    pub fn issued(&mut self, taken: &Dirty) {
         taken.deliveries.keys().for_each(|id| {
             self.unstored.remove(id);
         });
+    }
+
+    /// Notes that a write succeeded.
+    pub fn stored(&mut self, taken: &Dirty, bodies: Vec<String>) {
+        self.issued(taken);
         self.stored_bodies.extend(bodies);
     }
 
-    /// Whether a delivery is in storage yet.
+    /// Whether a delivery's write has been issued (see [`State::issued`]).
     pub fn is_stored(&self, id: &DeliveryId) -> bool {
         !self.unstored.contains(id)
     }
 
-    /// Puts the marks of a write that failed back, so the next write carries them again.
+    /// Puts the marks of a write that failed back, so the next write carries them again; the
+    /// deliveries it carried wait for that write before their next attempt.
     pub fn put_back(&mut self, taken: Dirty) {
+        for (id, webhook) in &taken.deliveries {
+            if self.outbox.get(webhook, id).is_some() {
+                self.unstored.insert(id.clone());
+            }
+        }
         self.now.absorb(taken);
     }
 

@@ -271,23 +271,59 @@ fn a_command_whose_write_fails_changes_nothing_in_memory_or_on_disk() {
 }
 
 #[test]
-fn events_are_not_sent_before_they_are_stored_and_go_once_storage_recovers() {
+fn an_event_that_cannot_be_stored_is_still_tried_and_is_stored_once_there_is_room() {
     let fake = Fake::at(T0);
     let e = start(&fake);
     add(&fake, &e, "a", "https://a.com", &["error"]);
     fake.fail_writes(true);
-    assert!(call(&fake, &e, json!({"type": "emit", "event": "error", "data": {"error": "x"}})).is_err());
-    fake.advance(10_000);
-    e.wake();
-    fake.run();
-    assert!(fake.sent().is_empty(), "nothing goes out unstored");
+    fake.script("a.com", [status(502), status(502)]);
+    let refused = call(&fake, &e, json!({"type": "emit", "event": "error", "data": {"error": "x"}}));
+    assert_eq!(refused.expect_err("storage is full").code(), "storage", "the caller hears it was not saved");
+    // Each attempt starts once a write carrying the delivery is issued, before it is known to fail.
+    assert_eq!(fake.sent().len(), 1);
+    assert!(!fake.sent()[0].stored_before_sending);
     fake.fail_writes(false);
     for _ in 0..8 {
         fake.advance(60_000);
+        e.wake();
         fake.run();
     }
-    assert_eq!(fake.sent().len(), 1, "queued, stored on a retry, then sent");
-    assert!(fake.sent()[0].stored_before_sending);
+    let sent = fake.sent();
+    assert!(sent.len() >= 2, "tried again until delivered");
+    assert!(sent.last().is_some_and(|s| s.stored_before_sending), "stored once there was room");
+    assert!(sent.iter().all(|s| s.header("webhook-id") == sent[0].header("webhook-id")));
+    assert_eq!(ok(&fake, &e, json!({"type": "getStatus"}))["pendingDeliveries"], 0);
+    assert!(fake.keys().iter().all(|k| !k.starts_with(crate::store::DELIVERY_KEY_PREFIX)), "nothing left over");
+}
+
+#[test]
+fn a_delivery_starts_once_its_write_is_issued_and_survives_a_stop_before_it_completes() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    add(&fake, &first, "a", "https://a.com", &["error"]);
+    fake.hold_writes(true);
+    let emit = json!({"type": "emit", "event": "error", "data": {"error": "x"}}).to_string();
+    {
+        let mut reply = std::pin::pin!(first.handle_json_from(&emit, &crate::protocol::Caller::Extension));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        for _ in 0..10 {
+            assert!(std::future::Future::poll(reply.as_mut(), &mut cx).is_pending(), "the emit waits for its write");
+            fake.run();
+        }
+    }
+    assert_eq!(fake.sent().len(), 1, "the request did not wait for the write to complete");
+    assert!(fake.sent()[0].stored_before_sending, "the write was issued first");
+    // The worker stops right there: the write never resolved, the outcome was never recorded.
+    drop(first);
+    fake.stop_worker();
+    fake.hold_writes(false);
+    fake.advance(5_000);
+    let second = start(&fake);
+    fake.run();
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 2, "sent again from storage (at-least-once)");
+    assert_eq!(sent[0].header("webhook-id"), sent[1].header("webhook-id"));
+    assert_eq!(ok(&fake, &second, json!({"type": "getStatus"}))["pendingDeliveries"], 0);
 }
 
 #[test]
