@@ -16,6 +16,8 @@ use crate::Error;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// What every key AutoChat stores begins with (start-up reads them all in one go).
+pub const STORE_KEY_PREFIX: &str = "autochat.";
 /// Storage key of the registry document.
 pub const REGISTRY_KEY: &str = "autochat.registry";
 /// Storage key of the outbox document.

@@ -61,6 +61,7 @@ struct Inner {
     drop_network: Cell<bool>,
     memory: Cell<Option<u64>>,
     hold_writes: Rc<Cell<bool>>,
+    reads: Cell<usize>,
 }
 
 /// The fake platform. Clones share state, so a test keeps one while the engine owns another.
@@ -172,6 +173,11 @@ impl Fake {
     /// called with `false`: the moment between issuing a write and hearing it completed.
     pub fn hold_writes(&self, hold: bool) {
         self.0.hold_writes.set(hold);
+    }
+
+    /// Storage reads so far.
+    pub fn reads(&self) -> usize {
+        self.0.reads.get()
     }
 
     /// Sets what the fake reports as the size of the engine's memory.
@@ -293,6 +299,7 @@ impl Future for YieldOnce<'_> {
 
 impl Storage for Fake {
     async fn read(&self, keys: &[&str]) -> Result<Vec<Option<String>>, String> {
+        self.0.reads.set(self.0.reads.get() + 1);
         let storage = self.0.storage.borrow();
         Ok(keys.iter().map(|k| storage.get(*k).cloned()).collect())
     }
@@ -315,6 +322,7 @@ impl Storage for Fake {
     }
 
     async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String> {
+        self.0.reads.set(self.0.reads.get() + 1);
         let storage = self.0.storage.borrow();
         Ok(prefixes
             .iter()

@@ -12,7 +12,7 @@ use crate::signing::{Secret, Signing};
 use crate::store::{body_key, BATCH_KEY_PREFIX, BODY_KEY_PREFIX};
 use crate::store::{
     decode_campaign, decode_history, decode_outbox, decode_registry, history_key, CAMPAIGN_KEY, DELIVERY_KEY_PREFIX,
-    OUTBOX_KEY, REGISTRY_KEY,
+    OUTBOX_KEY, REGISTRY_KEY, STORE_KEY_PREFIX,
 };
 use crate::store::{LEGACY_ENABLED_KEY, LEGACY_WEBHOOKS_KEY};
 use crate::values::ids::{DeliveryId, WebhookId};
@@ -29,42 +29,37 @@ impl<P: Ports> Engine<P> {
     /// Loads the stored state, re-arms the wake-up and resumes pending deliveries.
     pub async fn start(ports: P, version: impl Into<String>, policies: Policies) -> Result<Rc<Self>, Error> {
         let now = ports.now();
-        let texts = ports.read(&[REGISTRY_KEY, OUTBOX_KEY, CAMPAIGN_KEY]).await.map_err(Error::Storage)?;
-        let text = |i: usize| texts.get(i).and_then(Option::as_deref);
-        let mut registry = decode_registry(text(0), now.0)?;
+        // One storage read for everything AutoChat keeps: each round trip to the browser costs
+        // more at start-up than sorting the keys here.
+        let mut stored = StoredKeys::read(&ports).await?;
+        let registry_text = stored.take(REGISTRY_KEY);
+        let mut registry = decode_registry(registry_text.as_deref(), now.0)?;
         // The first start after AutoChat 4.x: its webhooks come in once (the originals stay).
-        let imported = match text(0) {
+        let imported = match registry_text {
             None => import_legacy(&ports, &mut registry.value, now).await,
             Some(_) => false,
         };
-        let outbox = decode_outbox(text(1), now.0)?;
-        let campaign = decode_campaign(text(2), now.0)?;
+        let outbox = decode_outbox(stored.take(OUTBOX_KEY).as_deref(), now.0)?;
+        let campaign = decode_campaign(stored.take(CAMPAIGN_KEY).as_deref(), now.0)?;
         // An unreadable document is backed up once, then replaced by a fresh one, so the next start
         // reads it and backs up nothing more.
         let replace = (registry.backup.is_some(), outbox.backup.is_some(), campaign.backup.is_some());
         let mut backups: Vec<(String, String)> =
             registry.backup.into_iter().chain(outbox.backup).chain(campaign.backup).collect();
-        let mut prefixed = ports
-            .read_prefixes(&[DELIVERY_KEY_PREFIX, BODY_KEY_PREFIX, BATCH_KEY_PREFIX])
-            .await
-            .map_err(Error::Storage)?
-            .into_iter();
         let (deliveries, bodies, batches) = (
-            prefixed.next().unwrap_or_default(),
-            prefixed.next().unwrap_or_default(),
-            prefixed.next().unwrap_or_default(),
+            stored.take_prefixed(DELIVERY_KEY_PREFIX),
+            stored.take_prefixed(BODY_KEY_PREFIX),
+            stored.take_prefixed(BATCH_KEY_PREFIX),
         );
         let (outbox, migrated, stored_bodies, stale_outbox_keys) =
             load_outbox(&ports, outbox.value, deliveries, bodies, now).await?;
 
         let ids: Vec<WebhookId> = registry.value.webhooks.iter().map(|w| w.id.clone()).collect();
-        let keys: Vec<String> = ids.iter().map(history_key).collect();
-        let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let history_texts = ports.read(&key_refs).await.map_err(Error::Storage)?;
         let mut histories = BTreeMap::new();
         let mut unreadable_histories = Vec::new();
-        for ((id, key), text) in ids.into_iter().zip(&keys).zip(&history_texts) {
-            let loaded = decode_history(key, text.as_deref(), now.0)?;
+        for id in ids {
+            let key = history_key(&id);
+            let loaded = decode_history(&key, stored.take(&key).as_deref(), now.0)?;
             if loaded.backup.is_some() {
                 unreadable_histories.push(id.clone());
             }
@@ -148,6 +143,29 @@ impl<P: Ports> Engine<P> {
             engine.kick();
         }
         Ok(engine)
+    }
+}
+
+/// Everything stored under AutoChat's keys, read at once and taken apart by the loader.
+struct StoredKeys(BTreeMap<String, String>);
+
+impl StoredKeys {
+    async fn read<P: Ports>(ports: &P) -> Result<StoredKeys, Error> {
+        let found = ports.read_prefixes(&[STORE_KEY_PREFIX]).await.map_err(Error::Storage)?;
+        Ok(StoredKeys(found.into_iter().flatten().collect()))
+    }
+
+    fn take(&mut self, key: &str) -> Option<String> {
+        self.0.remove(key)
+    }
+
+    /// Every entry whose key starts with `prefix` (prefixes end with a dot, so none holds another).
+    fn take_prefixed(&mut self, prefix: &str) -> Vec<(String, String)> {
+        let rest = self.0.split_off(prefix);
+        let (taken, after): (BTreeMap<_, _>, BTreeMap<_, _>) =
+            rest.into_iter().partition(|(key, _)| key.starts_with(prefix));
+        self.0.extend(after);
+        taken.into_iter().collect()
     }
 }
 

@@ -54,6 +54,25 @@ fn deleting_a_webhook_drops_its_pending_deliveries() {
 }
 
 #[test]
+fn a_start_reads_storage_once() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    let id = add(&fake, &first, "a", "https://a.com", &["error"]);
+    fake.script("a.com", [status(502)]);
+    emit_error(&fake, &first, "x");
+    fake.advance(OUTCOME_WRITE_MS);
+    fake.run(); // the failed attempt is stored; its retry waits
+    drop(first);
+    fake.stop_worker();
+    let reads = fake.reads();
+    let second = start(&fake);
+    assert_eq!(fake.reads() - reads, 1, "one read for the registry, outbox, campaign, deliveries and histories");
+    assert_eq!(webhook(&fake, &second, &id)["pendingDeliveries"], 1);
+    let history = ok(&fake, &second, json!({"type": "getHistory", "webhookId": id}));
+    assert_eq!(history["entries"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
 fn state_survives_a_restart() {
     let fake = Fake::at(T0);
     let first = start(&fake);
