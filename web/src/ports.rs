@@ -158,7 +158,7 @@ impl Storage for BrowserPorts {
         for pair in Object::entries(&all.unchecked_into()).iter() {
             let pair: js_sys::Array = pair.unchecked_into();
             let Some(key) = pair.get(0).as_string() else { continue };
-            // Only the keys asked for cross into wasm as text; histories and the rest stay in JS.
+            // Only the keys asked for cross into wasm as text (AutoChat 4.x's keys stay in JS).
             if let Some(slot) = prefixes.iter().position(|p| key.starts_with(p)).and_then(|i| found.get_mut(i)) {
                 if let Some(value) = pair.get(1).as_string() {
                     slot.push((key, value));
