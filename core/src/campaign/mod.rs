@@ -8,10 +8,10 @@ pub mod config;
 
 use crate::rules::event::{CampaignStats, Event};
 use crate::rules::url_check::web_origin;
+use crate::values::small_map::SmallMap;
 use crate::values::time::Millis;
 use config::{CampaignConfig, Order};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Totals of sent messages that are celebrated with a `milestone` event, each once.
 pub const MILESTONES: [u64; 7] = [10, 50, 100, 500, 1_000, 5_000, 10_000];
@@ -112,7 +112,7 @@ pub struct Campaign {
     /// Why it paused or stopped, for the popup.
     pub reason: Option<String>,
     /// Elements picked per site (by origin).
-    pub sites: BTreeMap<String, SitePicks>,
+    pub sites: SmallMap<String, SitePicks>,
 }
 
 impl Campaign {

@@ -10,6 +10,8 @@ use crate::values::time::Millis;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod number;
+
 /// What a field holds, which decides the operators it offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -226,7 +228,7 @@ pub fn check(filter: &Filter, events: &[EventKind]) -> Result<(), Vec<FieldMessa
                     fail(format!("Condition {row}: {message}"));
                 }
             }
-            (FieldType::Number, _) if c.value.trim().parse::<f64>().is_err() => {
+            (FieldType::Number, _) if number::parse_f64(c.value.trim()).is_none() => {
                 fail(format!("Condition {row}: {} is a number; \"{}\" is not.", info.label, c.value));
             }
             _ => {}
@@ -249,7 +251,7 @@ fn holds(c: &Condition, envelope: &Value) -> bool {
     let value = c.field.split('.').fold(envelope, |v, key| &v[key]);
     match (value, c.op) {
         (Value::Number(n), op) => {
-            let (Some(have), Ok(want)) = (n.as_f64(), c.value.trim().parse::<f64>()) else { return false };
+            let (Some(have), Some(want)) = (n.as_f64(), number::parse_f64(c.value.trim())) else { return false };
             match op {
                 Operator::Eq => have == want,
                 Operator::Ne => have != want,

@@ -4,6 +4,7 @@
 //! order the events happened; different webhooks proceed independently and concurrently.
 
 use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::small_map::SmallMap;
 use crate::values::time::Millis;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -78,11 +79,13 @@ pub const MAX_PENDING_BYTES: usize = 64 * 1024 * 1024;
 /// writes that delivery alone; the outbox document itself holds only the counters below.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outbox {
-    queues: BTreeMap<WebhookId, VecDeque<Delivery>>,
+    /// One queue per webhook with deliveries waiting: as many entries as webhooks, not deliveries.
+    queues: SmallMap<WebhookId, VecDeque<Delivery>>,
     len: usize,
     /// The bodies' bytes, all deliveries together.
     bytes: usize,
-    /// How many waiting deliveries carry each body (by [`Delivery::body_hash`]).
+    /// How many waiting deliveries carry each body (by [`Delivery::body_hash`]). As many entries as
+    /// distinct bodies, up to [`MAX_PENDING_DELIVERIES`], so a B-tree rather than a [`SmallMap`].
     bodies: BTreeMap<String, usize>,
     /// Deliveries never queued because the outbox was full, since installation.
     pub dropped_when_full: u64,

@@ -112,7 +112,7 @@ pub fn percent_encode(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::values::ids::WebhookId;
-    use std::collections::BTreeMap;
+    use crate::values::small_map::SmallMap;
 
     fn webhook(method: Method, url: &str, headers: &[(&str, &str)]) -> Webhook {
         Webhook {
@@ -121,7 +121,7 @@ mod tests {
             url: url.into(),
             method,
             events: vec![],
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<SmallMap<_, _>>(),
             enabled: true,
             created_at: String::new(),
             last_triggered: None,

@@ -10,9 +10,9 @@ use crate::rules::event::EventKind;
 use crate::rules::retry::{RetryMode, RetryPolicy};
 use crate::values::field::FieldMessage;
 use crate::values::http::Method;
+use crate::values::small_map::SmallMap;
 use crate::webhooks::registry::MAX_WEBHOOKS;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A webhook form checked in the page (`validateWebhook`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,7 +64,7 @@ pub struct Catalog {
     /// "Start from a template": ready-made starting points.
     pub starters: Vec<Starter>,
     /// What the form's hints say about each field.
-    pub hints: BTreeMap<String, String>,
+    pub hints: SmallMap<String, String>,
     /// Webhooks at most.
     pub max_webhooks: usize,
 }

@@ -13,9 +13,9 @@ use crate::rules::retry::RetryMode;
 use crate::values::field::FieldMessage;
 use crate::values::http::Method;
 use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::small_map::SmallMap;
 use crate::webhooks::transfer::TransferReport;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Declares view structs with the attributes every one of them shares.
 macro_rules! views {
@@ -48,7 +48,7 @@ views! {
         pub events: Vec<EventKind>,
         /// Custom headers, their values masked (`********` and the last four characters); sent back
         /// unchanged in a draft, a masked value keeps what is stored. `revealHeaders` gives them.
-        pub headers: BTreeMap<String, String>,
+        pub headers: SmallMap<String, String>,
         /// Whether it receives deliveries.
         pub enabled: bool,
         /// When it was created (RFC 3339).
@@ -131,7 +131,7 @@ views! {
     /// A webhook's custom headers, revealed on request.
     pub struct HeadersView {
         /// Name to value.
-        pub headers: BTreeMap<String, String>,
+        pub headers: SmallMap<String, String>,
     }
 
     /// A signing secret, revealed on request.
@@ -347,7 +347,7 @@ views! {
         /// The bounds of the settings.
         pub limits: CampaignLimits,
         /// Elements picked per site (by origin).
-        pub sites: BTreeMap<String, SitePicks>,
+        pub sites: SmallMap<String, SitePicks>,
     }
 
     /// A campaign's settings in the form's units.

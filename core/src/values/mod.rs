@@ -3,4 +3,5 @@
 pub mod field;
 pub mod http;
 pub mod ids;
+pub mod small_map;
 pub mod time;

@@ -9,9 +9,9 @@ use crate::delivery::batch::BatchSettings;
 use crate::formats::Format;
 use crate::rules::retry::RetryMode;
 use crate::values::ids::WebhookId;
+use crate::values::small_map::SmallMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// What the `format` field of an export file says.
 pub const EXPORT_FORMAT: &str = "autochat-webhooks";
@@ -172,7 +172,7 @@ pub struct ExportedWebhook {
     /// Its events.
     pub events: Vec<String>,
     /// Header names to values; values are left out (empty) unless secrets are included.
-    pub headers: BTreeMap<String, String>,
+    pub headers: SmallMap<String, String>,
     /// Switched on.
     pub enabled: bool,
     /// Its retry choice.
@@ -254,7 +254,7 @@ pub fn plan_import(registry: &Registry, file: &str) -> Result<ImportPlan, String
     for w in file.webhooks {
         // Header values left out of the file keep the ones stored for the same name, if any.
         let existing = registry.webhooks.iter().find(|x| x.name == w.name.trim());
-        let headers: BTreeMap<String, String> = w
+        let headers: SmallMap<String, String> = w
             .headers
             .iter()
             .map(|(k, v)| {

@@ -10,10 +10,10 @@ use crate::rules::url_check::{check_url, CheckedUrl, Scheme};
 use crate::values::field::FieldMessage;
 use crate::values::http::Method;
 use crate::values::ids::WebhookId;
+use crate::values::small_map::SmallMap;
 use crate::webhooks::format_choice::{check_format, FormatChoice};
 use crate::webhooks::signing_choice::{check_signing, SigningChoice};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The longest webhook name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 80;
@@ -33,7 +33,7 @@ pub struct Webhook {
     /// The events it is subscribed to.
     pub events: Vec<EventKind>,
     /// Custom headers sent with every request.
-    pub headers: BTreeMap<String, String>,
+    pub headers: SmallMap<String, String>,
     /// Whether it receives deliveries.
     pub enabled: bool,
     /// When it was created (RFC 3339).
@@ -104,7 +104,7 @@ pub struct ValidDraft {
     /// Subscribed events, without duplicates, in the guide's order.
     pub events: Vec<EventKind>,
     /// Custom headers.
-    pub headers: BTreeMap<String, String>,
+    pub headers: SmallMap<String, String>,
     /// The requested enabled state, if given.
     pub enabled: Option<bool>,
     /// The requested retry choice, if given.
@@ -263,7 +263,7 @@ mod tests {
         assert_eq!(v.name, "Slack Notifications");
         assert_eq!(v.method, Method::Post);
         assert_eq!(v.events, vec![EventKind::MessageSent, EventKind::Error]);
-        assert_eq!(v.headers["Authorization"], "Bearer t");
+        assert_eq!(v.headers.get("Authorization").map(String::as_str), Some("Bearer t"));
         assert!(v.warnings.is_empty());
     }
 
@@ -333,7 +333,7 @@ mod tests {
             url: "https://a.com".into(),
             method: Method::Patch,
             events: vec![EventKind::Milestone],
-            headers: BTreeMap::new(),
+            headers: SmallMap::new(),
             enabled: true,
             created_at: "2025-12-07T17:30:00.000Z".into(),
             last_triggered: None,

@@ -9,13 +9,13 @@ use crate::rules::retry::{describe_status, RetryMode};
 use crate::rules::url_check::check_url;
 use crate::signing::{Secret, Signing};
 use crate::values::ids::WebhookId;
+use crate::values::small_map::SmallMap;
 use crate::values::time::Millis;
 use crate::webhooks::format_choice::{check_format, FormatChoice};
 use crate::webhooks::transfer::TransferReport;
 use crate::webhooks::webhook::{ValidDraft, Webhook};
 use crate::Error;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// At most this many webhooks (the guide's limit).
 pub const MAX_WEBHOOKS: usize = 10;
@@ -67,7 +67,7 @@ pub struct Registry {
     pub webhooks: Vec<Webhook>,
     /// Per-webhook settings and health, by id.
     #[serde(default)]
-    pub meta: BTreeMap<WebhookId, WebhookMeta>,
+    pub meta: SmallMap<WebhookId, WebhookMeta>,
     /// What the import from AutoChat 4.x did, until the user dismisses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legacy_import: Option<TransferReport>,
@@ -75,7 +75,7 @@ pub struct Registry {
 
 impl Default for Registry {
     fn default() -> Self {
-        Registry { webhooks_enabled: true, webhooks: Vec::new(), meta: BTreeMap::new(), legacy_import: None }
+        Registry { webhooks_enabled: true, webhooks: Vec::new(), meta: SmallMap::new(), legacy_import: None }
     }
 }
 
