@@ -3,7 +3,6 @@
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use web_sys::RequestInit;
 
 #[wasm_bindgen]
 extern "C" {
@@ -45,8 +44,4 @@ extern "C" {
 
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     pub fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
-
-    /// The global `fetch`, so it works in a worker as well as in a page.
-    #[wasm_bindgen(catch, js_name = fetch)]
-    pub fn fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
 }

@@ -13,7 +13,6 @@ use std::future::Future;
 use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect, Response, ResponseType};
 
 /// The alarm that wakes the worker for due deliveries.
 pub const OUTBOX_ALARM: &str = "autochat.outbox";
@@ -29,40 +28,55 @@ pub struct BrowserPorts {
 
 impl Http for BrowserPorts {
     async fn send(&self, request: HttpRequest) -> HttpOutcome {
-        match fetch(&request).await {
-            Ok(response) if response.type_() == ResponseType::Opaqueredirect => HttpOutcome::Redirected,
-            Ok(response) if (300..400).contains(&response.status()) => HttpOutcome::Redirected,
-            Ok(response) => HttpOutcome::Response {
-                status: response.status(),
-                retry_after: response.headers().get("retry-after").ok().flatten(),
-                body: read_text(&response).await,
-            },
-            Err(error) if error_name(&error).as_deref() == Some("TimeoutError") => HttpOutcome::TimedOut,
-            Err(error) => HttpOutcome::NetworkError(error_message(&error)),
+        let mut headers = String::new();
+        for (name, value) in &request.headers {
+            headers.extend([name.as_str(), "\0", value.as_str(), "\0"]);
+        }
+        let pending = transport::send(
+            &request.url,
+            request.method.as_str(),
+            &headers,
+            request.body.as_deref(),
+            u32::try_from(request.timeout.as_millis()).unwrap_or(u32::MAX),
+            KEPT_BYTES as u32,
+        );
+        #[cfg(feature = "e2e")]
+        hang_if_asked();
+        let facts = match JsFuture::from(pending).await {
+            Ok(facts) => js_sys::Array::from(&facts),
+            Err(error) => return HttpOutcome::NetworkError(error_message(&error)),
+        };
+        let text = |i: u32| facts.get(i).as_string();
+        match text(0).as_deref() {
+            Some("answer") => {
+                let status = facts.get(1).as_f64().unwrap_or(0.0) as u16;
+                if text(2).as_deref() == Some("opaqueredirect") || (300..400).contains(&status) {
+                    return HttpOutcome::Redirected;
+                }
+                HttpOutcome::Response { status, retry_after: text(3), body: text(4).unwrap_or_default() }
+            }
+            _ if text(1).as_deref() == Some("TimeoutError") => HttpOutcome::TimedOut,
+            _ => HttpOutcome::NetworkError(text(2).unwrap_or_default()),
         }
     }
 }
 
-async fn fetch(request: &HttpRequest) -> Result<Response, JsValue> {
-    let headers = Headers::new()?;
-    for (name, value) in &request.headers {
-        headers.append(name, value)?;
+/// The sending half of the port, in JavaScript (see web/js/transport.js).
+mod transport {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(module = "/js/transport.js")]
+    extern "C" {
+        /// Starts the request at once; resolves to the answer's facts, never rejects.
+        pub fn send(
+            url: &str,
+            method: &str,
+            headers: &str,
+            body: Option<&str>,
+            timeout_ms: u32,
+            keep_bytes: u32,
+        ) -> js_sys::Promise;
     }
-    let init = RequestInit::new();
-    init.set_method(request.method.as_str());
-    init.set_headers(&headers);
-    init.set_redirect(RequestRedirect::Manual);
-    init.set_signal(Some(&AbortSignal::timeout_with_u32(
-        u32::try_from(request.timeout.as_millis()).unwrap_or(u32::MAX),
-    )));
-    if let Some(body) = &request.body {
-        init.set_body(&JsValue::from_str(body));
-    }
-    let pending = chrome::fetch(&request.url, &init)?;
-    #[cfg(feature = "e2e")]
-    hang_if_asked();
-    let response = JsFuture::from(pending).await?;
-    response.dyn_into::<Response>()
 }
 
 /// The end-to-end test build's way to stop the worker at one exact point: a request just started,
@@ -79,45 +93,8 @@ fn hang_if_asked() {
     while js_sys::Date::now() < until {}
 }
 
-/// The start of the response body as text: at most [`KEPT_BYTES`] are read, and the rest of the
-/// stream is cancelled (a receiver answering megabytes costs nothing).
-async fn read_text(response: &Response) -> String {
-    let mut kept: Vec<u8> = Vec::new();
-    let _ = read_start(response, &mut kept).await;
-    String::from_utf8_lossy(&kept).into_owned()
-}
-
 /// The bytes of a body AutoChat keeps (the history's snippet is cut from them).
 const KEPT_BYTES: usize = autochat_core::delivery_snippet_bytes();
-
-async fn read_start(response: &Response, kept: &mut Vec<u8>) -> Result<(), JsValue> {
-    let call = |target: &JsValue, method: &str| -> Result<JsValue, JsValue> {
-        Reflect::get(target, &method.into())?.dyn_into::<js_sys::Function>()?.call0(target)
-    };
-    let body = Reflect::get(response, &"body".into())?;
-    if body.is_null() || body.is_undefined() {
-        return Ok(());
-    }
-    let reader = call(&body, "getReader")?;
-    loop {
-        let chunk = JsFuture::from(call(&reader, "read")?.dyn_into::<js_sys::Promise>()?).await?;
-        if Reflect::get(&chunk, &"done".into())?.as_bool() == Some(true) {
-            return Ok(());
-        }
-        let bytes = js_sys::Uint8Array::new(&Reflect::get(&chunk, &"value".into())?);
-        let room = KEPT_BYTES.saturating_sub(kept.len());
-        let take = room.min(bytes.length() as usize);
-        kept.extend(bytes.subarray(0, take as u32).to_vec());
-        if kept.len() >= KEPT_BYTES {
-            let _ = call(&reader, "cancel");
-            return Ok(());
-        }
-    }
-}
-
-fn error_name(error: &JsValue) -> Option<String> {
-    Reflect::get(error, &"name".into()).ok()?.as_string()
-}
 
 fn error_message(error: &JsValue) -> String {
     Reflect::get(error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{error:?}"))
