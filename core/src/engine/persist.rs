@@ -3,12 +3,13 @@
 //! State changes mark what they touched ([`super::state`]). One writer at a time turns the marks
 //! into a single storage operation; changes made while a write is under way go out together in
 //! the next one. A delivery may be attempted as soon as the write carrying it is issued: the
-//! browser completes an issued write even if the worker stops meanwhile. A caller that must know its change is stored (a command, an emitted event) awaits
-//! [`Engine::flush`] or [`Engine::flush_urgent`]. Delivery outcomes are marked for "soon" and
-//! written within [`OUTCOME_WRITE_DELAY`], so a burst of outcomes costs a few writes a second and
-//! an event's new deliveries never wait behind statistics and history. If the worker is stopped
-//! inside that window the outcome is lost and the delivery is sent again later with the same
-//! `webhook-id` (at-least-once).
+//! browser completes an issued write even if the worker stops meanwhile. A caller that must know
+//! its change is stored (a command, an emitted event) awaits [`Engine::flush`] or
+//! [`Engine::flush_urgent`]. Delivery outcomes are marked for "soon" and written within
+//! [`OUTCOME_WRITE_DELAY`], or during a burst once every [`OUTCOME_WRITE_SPACING`], so a burst
+//! of outcomes costs one write a second and an event's new deliveries never wait behind
+//! statistics and history. If the worker is stopped inside that window the outcome is lost and
+//! the delivery is sent again later with the same `webhook-id` (at-least-once).
 
 use super::state::{Part, State};
 use super::Engine;
@@ -23,6 +24,11 @@ use std::time::Duration;
 
 /// How long outcome-only changes may wait to be written together.
 pub(super) const OUTCOME_WRITE_DELAY: Duration = Duration::from_millis(250);
+/// While outcomes keep coming (a burst), delayed writes are at least this far apart: each one
+/// rewrites the registry and every touched history whole, so a burst pays per write, and four
+/// writes a second cost it several percent of its speed. A lone outcome still goes within
+/// [`OUTCOME_WRITE_DELAY`]; at most this much of a burst is sent again after a stop.
+pub(super) const OUTCOME_WRITE_SPACING: Duration = Duration::from_secs(1);
 
 /// The writer's bookkeeping: changes are numbered, writes record the newest number they carried.
 #[derive(Default)]
@@ -36,6 +42,8 @@ pub(super) struct Writer {
     writing: bool,
     /// A delayed write is scheduled.
     delayed: bool,
+    /// When the last delayed write started.
+    last_delayed: Option<crate::values::time::Millis>,
     waiters: Vec<Waker>,
     /// Storage operations completed, for the status and the benchmark.
     pub count: u64,
@@ -97,20 +105,31 @@ impl<P: Ports> Engine<P> {
         Stored { engine: self, target }.await
     }
 
-    /// Stores every change made so far within [`OUTCOME_WRITE_DELAY`], without waiting.
+    /// Stores every change made so far within [`OUTCOME_WRITE_DELAY`] (or, in a burst, one
+    /// [`OUTCOME_WRITE_SPACING`] after the last delayed write), without waiting.
     pub(super) fn flush_soon(self: &Rc<Self>) {
-        {
+        let now = self.ports.now();
+        let wait = {
             let mut writer = self.writer.borrow_mut();
             if writer.delayed {
                 return;
             }
             writer.delayed = true;
-        }
+            let spaced = writer.last_delayed.map_or(Duration::ZERO, |at| {
+                OUTCOME_WRITE_SPACING.saturating_sub(Duration::from_millis(now.since(at)))
+            });
+            spaced.max(OUTCOME_WRITE_DELAY)
+        };
         let engine = Rc::clone(self);
         self.spawn(async move {
-            engine.ports.sleep(OUTCOME_WRITE_DELAY).await;
-            engine.writer.borrow_mut().delayed = false;
-            engine.state.borrow_mut().hurry();
+            engine.ports.sleep(wait).await;
+            let carried = engine.state.borrow_mut().hurry();
+            let mut writer = engine.writer.borrow_mut();
+            writer.delayed = false;
+            if carried {
+                writer.last_delayed = Some(engine.ports.now());
+            }
+            drop(writer);
             engine.write_now();
         });
     }

@@ -346,10 +346,13 @@ impl State {
         deliveries.iter().for_each(|(w, id)| self.mark_delivery(w, id, When::Now));
     }
 
-    /// Moves the marks made for "soon" to "now", so the next write carries them.
-    pub fn hurry(&mut self) {
+    /// Moves the marks made for "soon" to "now", so the next write carries them; returns whether
+    /// there were any.
+    pub fn hurry(&mut self) -> bool {
         let soon = std::mem::take(&mut self.soon);
+        let any = !soon.is_empty();
         self.now.absorb(soon);
+        any
     }
 
     /// Takes what is marked for now as one storage operation.

@@ -54,13 +54,41 @@ fn deleting_a_webhook_drops_its_pending_deliveries() {
 }
 
 #[test]
+fn a_lone_outcome_is_written_within_a_quarter_second_and_a_burst_once_a_second() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.advance(5_000);
+    fake.run();
+    let lone = super::super::persist::OUTCOME_WRITE_DELAY.as_millis() as u64;
+    let writes = fake.writes();
+    emit_error(&fake, &e, "first");
+    let after_emit = fake.writes();
+    assert!(after_emit > writes, "the event's delivery is stored before its request");
+    fake.advance(lone);
+    fake.run();
+    assert_eq!(fake.writes(), after_emit + 1, "a lone outcome within {lone} ms");
+    // More outcomes right after: they wait until a second after that write, together.
+    fake.advance(100);
+    emit_error(&fake, &e, "second");
+    emit_error(&fake, &e, "third");
+    let stored = fake.writes();
+    fake.advance(lone);
+    fake.run();
+    assert_eq!(fake.writes(), stored, "not a quarter second later");
+    fake.advance(OUTCOME_WRITE_MS - lone - 100);
+    fake.run();
+    assert_eq!(fake.writes(), stored + 1, "one write a second after the last, for both");
+}
+
+#[test]
 fn a_start_reads_storage_once() {
     let fake = Fake::at(T0);
     let first = start(&fake);
     let id = add(&fake, &first, "a", "https://a.com", &["error"]);
     fake.script("a.com", [status(502)]);
     emit_error(&fake, &first, "x");
-    fake.advance(OUTCOME_WRITE_MS);
+    fake.advance(super::super::persist::OUTCOME_WRITE_DELAY.as_millis() as u64);
     fake.run(); // the failed attempt is stored; its retry waits
     drop(first);
     fake.stop_worker();

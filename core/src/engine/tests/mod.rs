@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-/// The outcome write delay, in the fake clock's milliseconds.
-const OUTCOME_WRITE_MS: u64 = super::persist::OUTCOME_WRITE_DELAY.as_millis() as u64;
+/// The longest an outcome waits to be written (in a burst), in the fake clock's milliseconds.
+const OUTCOME_WRITE_MS: u64 = super::persist::OUTCOME_WRITE_SPACING.as_millis() as u64;
 
 const T0: u64 = 1_765_128_600_000; // 2025-12-07T17:30:00.000Z
 
