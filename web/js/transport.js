@@ -51,6 +51,9 @@ function failed(error) {
  */
 async function bodyStart(response, keepBytes) {
   if (!response.body) return '';
+  // A short body sent as is (no Content-Encoding, which could inflate it) is read whole.
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared <= keepBytes && !response.headers.has('content-encoding')) return response.text();
   const reader = response.body.getReader();
   const kept = new Uint8Array(keepBytes);
   let length = 0;
@@ -65,5 +68,7 @@ async function bodyStart(response, keepBytes) {
       break;
     }
   }
-  return new TextDecoder().decode(kept.subarray(0, length));
+  return utf8.decode(kept.subarray(0, length));
 }
+
+const utf8 = new TextDecoder();

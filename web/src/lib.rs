@@ -47,7 +47,7 @@ impl AutoChatCore {
         let manifest = chrome::get_manifest().map_err(|_| JsError::new("chrome.runtime.getManifest is unavailable"))?;
         let version =
             js_sys::Reflect::get(&manifest, &"version".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-        let engine = Engine::start(BrowserPorts { on_change }, version, policies())
+        let engine = Engine::start(BrowserPorts { on_change, random: Default::default() }, version, policies())
             .await
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(AutoChatCore { engine })

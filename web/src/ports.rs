@@ -24,6 +24,8 @@ const SESSION_MARK: &str = "autochat.sessionStarted";
 pub struct BrowserPorts {
     /// Called with a [`Changed`] notice (JSON text) for the open pages.
     pub on_change: Option<js_sys::Function>,
+    /// Random bytes not handed out yet.
+    pub random: std::cell::RefCell<RandomPool>,
 }
 
 impl Http for BrowserPorts {
@@ -241,9 +243,30 @@ fn json_value<T: serde::Serialize>(value: &T) -> Result<JsValue, String> {
 
 impl Random for BrowserPorts {
     fn fill(&self, buf: &mut [u8]) {
-        // Never fails for buffers under 64 KiB; on failure the bytes stay zero and ids would
-        // collide only with other failures, which is preferable to losing the event.
-        let _ = chrome::get_random_values(buf);
+        let mut pool = self.random.borrow_mut();
+        for byte in buf {
+            if pool.next >= pool.bytes.len() {
+                // Never fails for buffers under 64 KiB; on failure the bytes stay zero and ids
+                // would collide only with other failures, which is preferable to losing the event.
+                let _ = chrome::get_random_values(&mut pool.bytes);
+                pool.next = 0;
+            }
+            *byte = pool.bytes.get(pool.next).copied().unwrap_or_default();
+            pool.next += 1;
+        }
+    }
+}
+
+/// Random bytes fetched a kilobyte at a time: each `crypto.getRandomValues` call crosses the wasm
+/// boundary, and a burst needs a few bytes for every delivery and attempt.
+pub struct RandomPool {
+    bytes: Vec<u8>,
+    next: usize,
+}
+
+impl Default for RandomPool {
+    fn default() -> Self {
+        RandomPool { bytes: vec![0; 1024], next: usize::MAX }
     }
 }
 
