@@ -147,6 +147,21 @@ test('a receiver that always answers 500 sees 3 attempts and failureCount 1 (qui
   assert.equal(receiver.to('/status/500/b').length, 3, 'no fourth attempt');
 });
 
+test('large and compressed answers are delivered, and the history keeps their first kilobyte', async () => {
+  for (const [name, path, letter] of [
+    ['Big', '/big/answer', 'b'],
+    ['Deflated', '/deflated/answer', 'z'],
+  ]) {
+    const webhook = await addWebhook(name, path, ['error']);
+    await emit('error');
+    await waitFor(async () => (await getWebhook(webhook.id)).triggerCount === 1, { what: `${name} delivered` });
+    const { entries } = await ext.call({ type: 'getHistory', webhookId: webhook.id });
+    assert.equal(entries[0].outcome, 'delivered');
+    assert.equal(entries[0].response, letter.repeat(1024), `${name}: the answer's first kilobyte`);
+    await ext.call({ type: 'deleteWebhook', id: webhook.id });
+  }
+});
+
 test('a 404 is not retried', async () => {
   const webhook = await addWebhook('Missing', '/status/404/c', ['error']);
   await emit('error');

@@ -7,6 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -58,6 +59,27 @@ export async function startReceiver({ port = 0 } = {}) {
           entry.closedAt = Date.now();
         });
         return;
+      }
+      if (kind === 'big') {
+        // 4 MB in chunks with no Content-Length: AutoChat must stop reading after its snippet.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = 'b'.repeat(64 * 1024);
+        let left = 64;
+        const more = () => {
+          while (left > 0) {
+            left -= 1;
+            if (!res.write(chunk)) return res.once('drain', more);
+          }
+          res.end();
+        };
+        res.on('error', () => {});
+        return more();
+      }
+      if (kind === 'deflated') {
+        // Under 1 KB on the wire, 800 KB once inflated: a declared length is not the body's size.
+        const packed = zlib.gzipSync('z'.repeat(800 * 1024), { level: 9 });
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': packed.length });
+        return res.end(packed);
       }
       let status = 200;
       const headers = { 'content-type': 'application/json' };
