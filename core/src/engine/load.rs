@@ -16,6 +16,7 @@ use crate::store::{
 };
 use crate::store::{LEGACY_ENABLED_KEY, LEGACY_WEBHOOKS_KEY};
 use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::small_map::SmallMap;
 use crate::values::time::Millis;
 use crate::webhooks::registry::Registry;
 use crate::webhooks::registry::MAX_WEBHOOKS;
@@ -55,7 +56,7 @@ impl<P: Ports> Engine<P> {
             load_outbox(&ports, outbox.value, deliveries, bodies, now).await?;
 
         let ids: Vec<WebhookId> = registry.value.webhooks.iter().map(|w| w.id.clone()).collect();
-        let mut histories = BTreeMap::new();
+        let mut histories = SmallMap::new();
         let mut unreadable_histories = Vec::new();
         for id in ids {
             let key = history_key(&id);
@@ -244,8 +245,8 @@ fn load_batches(
     stored: Vec<(String, String)>,
     registry: &Registry,
     outbox: &Outbox,
-) -> (BTreeMap<WebhookId, OpenBatch>, Vec<String>) {
-    let (mut open, mut stale) = (BTreeMap::new(), Vec::new());
+) -> (SmallMap<WebhookId, OpenBatch>, Vec<String>) {
+    let (mut open, mut stale) = (SmallMap::new(), Vec::new());
     for (key, text) in stored {
         let batch = serde_json::from_str::<serde_json::Value>(&text).and_then(serde_json::from_value::<OpenBatch>);
         match batch {

@@ -15,6 +15,7 @@ use crate::store::{
     batch_key, body_key, delivery_key, encode, history_key, CAMPAIGN_KEY, OUTBOX_KEY, REGISTRY_KEY, WATCHED_TAB_KEY,
 };
 use crate::values::ids::{DeliveryId, WebhookId};
+use crate::values::small_map::SmallMap;
 use crate::values::time::Millis;
 use crate::webhooks::registry::Registry;
 use std::collections::{BTreeMap, BTreeSet};
@@ -105,9 +106,9 @@ pub(super) struct Writes {
 pub(super) struct State {
     registry: Registry,
     outbox: Outbox,
-    histories: BTreeMap<WebhookId, History>,
+    histories: SmallMap<WebhookId, History>,
     campaign: Campaign,
-    batches: BTreeMap<WebhookId, OpenBatch>,
+    batches: SmallMap<WebhookId, OpenBatch>,
     now: Dirty,
     soon: Dirty,
     changed: Changed,
@@ -117,7 +118,7 @@ pub(super) struct State {
     pub in_flight: BTreeSet<WebhookId>,
     /// When each chat webhook may get its next request (at most one a second: see
     /// [`crate::formats::Format::spacing`]).
-    pub spacing: BTreeMap<WebhookId, Millis>,
+    pub spacing: SmallMap<WebhookId, Millis>,
     /// A task is closing due batches.
     pub closing_batches: bool,
     /// Deliveries queued but not yet in storage: none is attempted before it is stored.
@@ -136,9 +137,9 @@ impl State {
     pub fn loaded(
         registry: Registry,
         outbox: Outbox,
-        histories: BTreeMap<WebhookId, History>,
+        histories: SmallMap<WebhookId, History>,
         campaign: Campaign,
-        batches: BTreeMap<WebhookId, OpenBatch>,
+        batches: SmallMap<WebhookId, OpenBatch>,
         stored_bodies: BTreeSet<String>,
     ) -> State {
         State { registry, outbox, histories, campaign, batches, stored_bodies, ..State::default() }
