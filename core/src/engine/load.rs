@@ -1,7 +1,7 @@
 //! Starting from storage: reading every document (refusing a newer schema, backing up what cannot
 //! be read), moving the first release's inline outbox to per-delivery keys, then resuming.
 
-use super::state::{State, When};
+use super::state::{LazyHistories, State, When};
 use super::{Engine, Policies};
 use crate::delivery::batch::OpenBatch;
 use crate::delivery::outbox::{Delivery, Outbox, OutboxDocument};
@@ -57,10 +57,18 @@ impl<P: Ports> Engine<P> {
 
         let ids: Vec<WebhookId> = registry.value.webhooks.iter().map(|w| w.id.clone()).collect();
         let mut histories = SmallMap::new();
+        let mut undecoded = LazyHistories::default();
         let mut unreadable_histories = Vec::new();
         for id in ids {
             let key = history_key(&id);
-            let loaded = decode_history(&key, stored.take(&key).as_deref(), now.0)?;
+            let text = match stored.take(&key) {
+                Some(text) if LazyHistories::accepts(&text) => {
+                    undecoded.keep(id, text, now.0);
+                    continue;
+                }
+                other => other,
+            };
+            let loaded = decode_history(&key, text.as_deref(), now.0)?;
             if loaded.backup.is_some() {
                 unreadable_histories.push(id.clone());
             }
@@ -74,7 +82,8 @@ impl<P: Ports> Engine<P> {
 
         let batches = load_batches(batches, &registry.value, &outbox);
         let stale_keys: Vec<String> = batches.1.into_iter().chain(stale_outbox_keys).collect();
-        let mut state = State::loaded(registry.value, outbox, histories, campaign.value, batches.0, stored_bodies);
+        let mut state =
+            State::loaded(registry.value, outbox, (histories, undecoded), campaign.value, batches.0, stored_bodies);
         let mut must_rewrite = !migrated.is_empty();
         if must_rewrite {
             state.mark_outbox_for_rewrite(migrated);

@@ -71,7 +71,7 @@ impl<P: Ports> Engine<P> {
         parts: &[Part<'_>],
         change: impl FnOnce(&mut State) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let snapshot = self.state.borrow().snapshot(parts);
+        let snapshot = self.state.borrow_mut().snapshot(parts);
         let applied = change(&mut self.state.borrow_mut());
         let value = match applied {
             Ok(value) => value,

@@ -130,6 +130,37 @@ pub(super) struct State {
     pub timer_at: Option<Millis>,
     /// The time the alarm is armed for.
     pub alarm_at: Option<Millis>,
+    /// Histories as stored, decoded when first needed (see [`LazyHistories`]).
+    undecoded: LazyHistories,
+    /// Backups of histories found unreadable when decoded late; the next write carries them.
+    backups: Vec<(String, String)>,
+}
+
+/// Stored histories not decoded yet. A start decodes the registry, the outbox and the campaign,
+/// but a history only once something reads or changes it: ten full histories are most of what a
+/// start would decode, and most starts (an alarm, one event) never look at them.
+#[derive(Default)]
+pub(super) struct LazyHistories {
+    texts: SmallMap<WebhookId, String>,
+    /// When they were read (names the backup of one found unreadable).
+    read_at: u64,
+}
+
+impl LazyHistories {
+    /// Texts a start may leave undecoded: those written at the current schema version, which
+    /// [`crate::store::encode`] begins with `{"schemaVersion":N,`; any other goes through the full
+    /// decode at start, with its checks (a newer version refuses to start).
+    pub fn accepts(text: &str) -> bool {
+        text.strip_prefix("{\"schemaVersion\":")
+            .and_then(|rest| rest.strip_prefix(crate::store::SCHEMA_VERSION.to_string().as_str()))
+            .is_some_and(|rest| rest.starts_with(','))
+    }
+
+    /// Keeps `text` for `webhook`, read at `read_at`.
+    pub fn keep(&mut self, webhook: WebhookId, text: String, read_at: u64) {
+        self.texts.insert(webhook, text);
+        self.read_at = read_at;
+    }
 }
 
 impl State {
@@ -137,12 +168,29 @@ impl State {
     pub fn loaded(
         registry: Registry,
         outbox: Outbox,
-        histories: SmallMap<WebhookId, History>,
+        (histories, undecoded): (SmallMap<WebhookId, History>, LazyHistories),
         campaign: Campaign,
         batches: SmallMap<WebhookId, OpenBatch>,
         stored_bodies: BTreeSet<String>,
     ) -> State {
-        State { registry, outbox, histories, campaign, batches, stored_bodies, ..State::default() }
+        State { registry, outbox, histories, undecoded, campaign, batches, stored_bodies, ..State::default() }
+    }
+
+    /// Decodes a webhook's stored history if that has not happened yet. One found unreadable now
+    /// is backed up with the next write and replaced by an empty one, as a start would have.
+    fn decode_history(&mut self, webhook: &WebhookId) {
+        let Some(text) = self.undecoded.texts.remove(webhook) else { return };
+        let key = crate::store::history_key(webhook);
+        let loaded = crate::store::decode_history(&key, Some(&text), self.undecoded.read_at);
+        let (history, backup) = match loaded {
+            Ok(loaded) => (loaded.value, loaded.backup),
+            Err(_) => (History::default(), Some((format!("{key}.unreadable.{}", self.undecoded.read_at), text))),
+        };
+        if let Some(backup) = backup {
+            self.backups.push(backup);
+            self.now.histories.insert(webhook.clone());
+        }
+        self.histories.insert(webhook.clone(), history);
     }
 
     fn marks(&mut self, when: When) -> &mut Dirty {
@@ -188,12 +236,14 @@ impl State {
     }
 
     /// A webhook's history.
-    pub fn history(&self, webhook: &WebhookId) -> Option<&History> {
+    pub fn history(&mut self, webhook: &WebhookId) -> Option<&History> {
+        self.decode_history(webhook);
         self.histories.get(webhook)
     }
 
     /// A webhook's history, to change (created when missing); marked.
     pub fn history_mut(&mut self, webhook: &WebhookId, when: When) -> &mut History {
+        self.decode_history(webhook);
         self.marks(when).histories.insert(webhook.clone());
         if !self.changed.histories.contains(webhook) {
             self.changed.histories.push(webhook.clone());
@@ -203,6 +253,7 @@ impl State {
 
     /// Forgets a webhook's history, in memory and in storage.
     pub fn remove_history(&mut self, webhook: &WebhookId) {
+        self.undecoded.texts.remove(webhook);
         self.histories.remove(webhook);
         self.now.histories.remove(webhook);
         self.soon.histories.remove(webhook);
@@ -300,8 +351,13 @@ impl State {
     }
 
     /// Keeps a copy of `parts`, so a command whose write fails can be undone.
-    pub fn snapshot(&self, parts: &[Part<'_>]) -> Snapshot {
+    pub fn snapshot(&mut self, parts: &[Part<'_>]) -> Snapshot {
         let mut snapshot = Snapshot::default();
+        for part in parts {
+            if let Part::History(id) = part {
+                self.decode_history(id);
+            }
+        }
         for part in parts {
             match part {
                 Part::Registry => snapshot.registry = Some(self.registry.clone()),
@@ -359,7 +415,7 @@ impl State {
     /// Takes what is marked for now as one storage operation.
     pub fn take_writes(&mut self) -> Writes {
         let taken = std::mem::take(&mut self.now);
-        let mut entries = Vec::new();
+        let mut entries = std::mem::take(&mut self.backups);
         let mut removals = Vec::new();
         if taken.registry {
             entries.push((REGISTRY_KEY.to_string(), encode(&self.registry)));

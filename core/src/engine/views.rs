@@ -133,10 +133,10 @@ impl<P: Ports> Engine<P> {
 
     /// A webhook's history, newest first.
     pub(super) fn history_view(&self, webhook: &WebhookId) -> Result<HistoryView, Error> {
-        let s = self.state.borrow();
+        let mut s = self.state.borrow_mut(); // a history is decoded when first shown
         s.registry().get(webhook)?;
-        let entries = s
-            .history(webhook)
+        let history = s.history(webhook).cloned();
+        let entries = history
             .map(|h| {
                 h.entries
                     .iter()

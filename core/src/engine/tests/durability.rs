@@ -82,6 +82,60 @@ fn a_lone_outcome_is_written_within_a_quarter_second_and_a_burst_once_a_second()
 }
 
 #[test]
+fn a_history_is_decoded_when_first_needed_and_backed_up_then_if_unreadable() {
+    let fake = Fake::at(T0);
+    let first = start(&fake);
+    let id = add(&fake, &first, "a", "https://a.com", &["error"]);
+    emit_error(&fake, &first, "kept");
+    fake.advance(OUTCOME_WRITE_MS);
+    fake.run();
+    drop(first);
+    fake.stop_worker();
+    let key = crate::store::history_key(&WebhookId(id.clone()));
+    let good = fake.stored(&key).expect("a stored history");
+    assert!(super::super::state::LazyHistories::accepts(&good), "{good}");
+
+    // Read well: shown, then added to.
+    let second = start(&fake);
+    let shown = ok(&fake, &second, json!({"type": "getHistory", "webhookId": id}));
+    assert_eq!(shown["entries"].as_array().map(Vec::len), Some(1));
+    emit_error(&fake, &second, "more");
+    fake.advance(OUTCOME_WRITE_MS);
+    fake.run();
+    let h = ok(&fake, &second, json!({"type": "getHistory", "webhookId": id}));
+    assert_eq!(h["entries"].as_array().map(Vec::len), Some(2));
+    drop(second);
+    fake.stop_worker();
+
+    // Damaged after its version: the start does not notice; the first look backs it up.
+    let damaged = "{\"schemaVersion\":1,\"entries\":[{oops";
+    fake.put(&key, damaged);
+    fake.advance(1_000);
+    let third = start(&fake);
+    let h = ok(&fake, &third, json!({"type": "getHistory", "webhookId": id}));
+    assert_eq!(h["entries"], json!([]));
+    emit_error(&fake, &third, "after");
+    fake.advance(OUTCOME_WRITE_MS);
+    fake.run();
+    let backups: Vec<String> =
+        fake.keys().into_iter().filter(|k| k.starts_with(&format!("{key}.unreadable."))).collect();
+    assert_eq!(backups.len(), 1, "{:?}", fake.keys());
+    assert_eq!(fake.stored(&backups[0]).as_deref(), Some(damaged));
+    assert!(fake.stored(&key).is_some_and(|t| t.contains("after")));
+}
+
+#[test]
+fn only_histories_at_this_schema_version_wait_to_be_decoded() {
+    use super::super::state::LazyHistories;
+    assert!(LazyHistories::accepts(r#"{"schemaVersion":1,"entries":[]}"#));
+    for text in
+        [r#"{"schemaVersion":10,"entries":[]}"#, r#"{"schemaVersion":2,"entries":[]}"#, r#"{"entries":[]}"#, "oops", ""]
+    {
+        assert!(!LazyHistories::accepts(text), "{text}");
+    }
+}
+
+#[test]
 fn a_start_reads_storage_once() {
     let fake = Fake::at(T0);
     let first = start(&fake);
