@@ -35,7 +35,14 @@ function broadcast(/** @type {string} */ changed) {
 /** Starts the core once per instance; every listener awaits this same promise. */
 function ready() {
   core ??= init({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') })
-    .then(() => AutoChatCore.start(broadcast))
+    .then(() => {
+      performance.mark('autochat.wasm-ready'); // for DevTools and the benchmark's start-up breakdown
+      return AutoChatCore.start(broadcast);
+    })
+    .then((started) => {
+      performance.mark('autochat.core-ready');
+      return started;
+    })
     .catch((error) => {
       core = null; // let the next event try again rather than keep a dead promise
       throw error;
