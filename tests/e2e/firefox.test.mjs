@@ -120,6 +120,20 @@ test('Firefox: a campaign types into a local chat page and every message reaches
   await chat.close();
 });
 
+test('Firefox: after a trap the background carries on with a fresh instance of the core', async () => {
+  const page = await open(extUrl('options/options.html'));
+  const result = await page.evaluate(async () => {
+    const background = /** @type {any} */ (await browser.runtime.getBackgroundPage());
+    const caught = await background.autochat.trap();
+    const reply = await browser.runtime.sendMessage({ type: 'listWebhooks' });
+    return { caught, freshStarts: background.autochat.freshStarts(), names: reply.value.webhooks.map((w) => w.name) };
+  });
+  assert.equal(result.caught, true, 'the trap was caught');
+  assert.equal(result.freshStarts, 1, 'one fresh instance');
+  assert.ok(result.names.includes('Firefox hook'), `the stored webhooks are there: ${result.names}`);
+  await page.close();
+});
+
 test('Firefox: a retry waits out the event page suspension and is delivered by the alarm', async () => {
   receiver.clear();
   const options = await open(extUrl('options/options.html'));
