@@ -59,7 +59,15 @@ impl<P: Ports> Engine<P> {
                     .map(|valid| Validation { valid: true, warnings: valid.warnings })
                     .map_err(Error::Invalid),
             ),
-            Command::GetHistory(c) => reply::<GetHistory>(self.history_view(&c.webhook_id)),
+            Command::GetHistory(c) => {
+                let view = self.history_view(&c.webhook_id);
+                // A history decoded for the first time may have been found unreadable: its backup
+                // and replacement wait in the marks, for a write.
+                if self.state.borrow().has_marks() {
+                    self.flush_soon();
+                }
+                reply::<GetHistory>(view)
+            }
             Command::DiscardDeliveries(c) => {
                 reply::<DiscardDeliveries>(self.discard(&c.webhook_id, c.delivery_id.as_ref()).await)
             }

@@ -114,13 +114,18 @@ fn a_history_is_decoded_when_first_needed_and_backed_up_then_if_unreadable() {
     let third = start(&fake);
     let h = ok(&fake, &third, json!({"type": "getHistory", "webhookId": id}));
     assert_eq!(h["entries"], json!([]));
-    emit_error(&fake, &third, "after");
     fake.advance(OUTCOME_WRITE_MS);
-    fake.run();
+    fake.run(); // looking was enough: the backup is written without waiting for another change
     let backups: Vec<String> =
         fake.keys().into_iter().filter(|k| k.starts_with(&format!("{key}.unreadable."))).collect();
     assert_eq!(backups.len(), 1, "{:?}", fake.keys());
     assert_eq!(fake.stored(&backups[0]).as_deref(), Some(damaged));
+    assert!(fake.stored(&key).is_some_and(|t| t != damaged), "replaced by a readable, empty history");
+    fake.set_memory_bytes(64 << 20);
+    assert_ne!(third.memory_verdict(), crate::engine::MemoryVerdict::Busy, "nothing left waiting");
+    emit_error(&fake, &third, "after");
+    fake.advance(OUTCOME_WRITE_MS);
+    fake.run();
     assert!(fake.stored(&key).is_some_and(|t| t.contains("after")));
 }
 
