@@ -52,13 +52,17 @@ pub struct Loaded<T> {
     pub backup: Option<(String, String)>,
 }
 
+/// Where the text of a document found unreadable at `now_ms` is kept.
+pub fn unreadable_key(key: &str, now_ms: u64) -> String {
+    format!("{key}.unreadable.{now_ms}")
+}
+
 /// Reads a stored document, migrating older versions.
 pub fn decode<T: DeserializeOwned + Default>(key: &str, text: Option<&str>, now_ms: u64) -> Result<Loaded<T>, Error> {
     let Some(text) = text else {
         return Ok(Loaded { value: T::default(), backup: None });
     };
-    let unreadable =
-        || Loaded { value: T::default(), backup: Some((format!("{key}.unreadable.{now_ms}"), text.to_string())) };
+    let unreadable = || Loaded { value: T::default(), backup: Some((unreadable_key(key, now_ms), text.to_string())) };
     let Ok(raw) = serde_json::from_str::<serde_json::Value>(text) else {
         return Ok(unreadable());
     };

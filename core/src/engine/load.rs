@@ -169,13 +169,17 @@ impl StoredKeys {
         self.0.remove(key)
     }
 
-    /// Every entry whose key starts with `prefix` (prefixes end with a dot, so none holds another).
+    /// Every entry whose key starts with `prefix`.
     fn take_prefixed(&mut self, prefix: &str) -> Vec<(String, String)> {
-        let rest = self.0.split_off(prefix);
-        let (taken, after): (BTreeMap<_, _>, BTreeMap<_, _>) =
-            rest.into_iter().partition(|(key, _)| key.starts_with(prefix));
-        self.0.extend(after);
-        taken.into_iter().collect()
+        let mut taken = Vec::new();
+        self.0.retain(|key, text| {
+            let keep = !key.starts_with(prefix);
+            if !keep {
+                taken.push((key.clone(), std::mem::take(text)));
+            }
+            keep
+        });
+        taken
     }
 }
 

@@ -184,7 +184,8 @@ impl State {
         let loaded = crate::store::decode_history(&key, Some(&text), self.undecoded.read_at);
         let (history, backup) = match loaded {
             Ok(loaded) => (loaded.value, loaded.backup),
-            Err(_) => (History::default(), Some((format!("{key}.unreadable.{}", self.undecoded.read_at), text))),
+            // Not expected (only texts at this schema version wait), but kept rather than lost.
+            Err(_) => (History::default(), Some((crate::store::unreadable_key(&key, self.undecoded.read_at), text))),
         };
         if let Some(backup) = backup {
             self.backups.push(backup);
