@@ -3,6 +3,7 @@
 //! Per webhook only the oldest delivery is ever attempted, so a receiver sees first attempts in the
 //! order the events happened; different webhooks proceed independently and concurrently.
 
+use crate::values::hex::hex;
 use crate::values::ids::{DeliveryId, WebhookId};
 use crate::values::small_map::SmallMap;
 use crate::values::time::Millis;
@@ -62,7 +63,7 @@ impl Delivery {
 /// The name under which a body is stored: 32 hex digits of its SHA-256, so equal bodies share
 /// one stored copy and different ones never do.
 pub fn body_hash(body: &str) -> String {
-    Sha256::digest(body.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(body.as_bytes())[..16])
 }
 
 /// At most this many deliveries wait at once (all webhooks together). An event that would go
@@ -117,14 +118,14 @@ impl Outbox {
         }
         delivery.seq = self.next_seq;
         self.next_seq += 1;
-        self.admit(&mut delivery);
+        delivery.body_hash = body_hash(&delivery.body);
+        self.admit(&delivery);
         self.queues.entry(delivery.webhook_id.clone()).or_default().push_back(delivery);
         true
     }
 
-    /// Counts a delivery in (its bytes and its body), naming its body first.
-    fn admit(&mut self, delivery: &mut Delivery) {
-        delivery.body_hash = body_hash(&delivery.body);
+    /// Counts a named delivery in (its bytes and its body).
+    fn admit(&mut self, delivery: &Delivery) {
         self.len += 1;
         self.bytes += delivery.body.len();
         *self.bodies.entry(delivery.body_hash.clone()).or_default() += 1;
@@ -153,7 +154,12 @@ impl Outbox {
         let mut outbox = Outbox { dropped_when_full: document.dropped_when_full, ..Outbox::default() };
         outbox.next_seq = document.next_seq.max(deliveries.last().map_or(0, |d| d.seq + 1));
         for mut d in deliveries {
-            outbox.admit(&mut d);
+            // A delivery read from its key was found by its body's name; only those stored inline
+            // by the first release come without one.
+            if d.body_hash.is_empty() {
+                d.body_hash = body_hash(&d.body);
+            }
+            outbox.admit(&d);
             outbox.queues.entry(d.webhook_id.clone()).or_default().push_back(d);
         }
         outbox
@@ -395,5 +401,16 @@ mod tests {
         assert_eq!(back.next_seq, 3);
         let text = serde_json::to_string(&o.document()).expect("serializes");
         assert_eq!(text, r#"{"droppedWhenFull":0,"nextSeq":3}"#);
+    }
+
+    #[test]
+    fn restoring_keeps_the_stored_body_names_and_names_inline_bodies() {
+        let named = Delivery { body_hash: "stored-name".into(), ..delivery(1, 1, 0) };
+        let inline = delivery(2, 2, 0);
+        let expected = body_hash(&inline.body);
+        let back = Outbox::restore(&OutboxDocument::default(), vec![named, inline]);
+        assert!(back.carries_body("stored-name"), "found by this name, so not hashed again");
+        assert!(back.carries_body(&expected));
+        assert_eq!(expected.len(), 32);
     }
 }

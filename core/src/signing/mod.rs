@@ -5,6 +5,7 @@
 //! GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>`. The crypto is the
 //! RustCrypto crates'; nothing here is hand-made.
 
+use crate::values::hex::hex;
 use crate::values::time::Millis;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -174,10 +175,6 @@ fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
     let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else { return Vec::new() };
     mac.update(message);
     mac.finalize().into_bytes().to_vec()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Identifiers as newtypes, so a webhook id can never be passed where a delivery id is expected.
 
+use super::hex::push_hex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -19,14 +20,18 @@ pub struct DeliveryId(pub String);
 impl WebhookId {
     /// Builds an id from 8 random bytes.
     pub fn from_random(bytes: [u8; 8]) -> Self {
-        WebhookId(format!("wh_{}", hex(&bytes)))
+        let mut id = String::from("wh_");
+        push_hex(&mut id, &bytes);
+        WebhookId(id)
     }
 }
 
 impl DeliveryId {
     /// Builds an id from 12 random bytes (96 bits: collisions are not a practical concern).
     pub fn from_random(bytes: [u8; 12]) -> Self {
-        DeliveryId(format!("msg_{}", hex(&bytes)))
+        let mut id = String::from("msg_");
+        push_hex(&mut id, &bytes);
+        DeliveryId(id)
     }
 }
 
@@ -40,10 +45,6 @@ impl fmt::Display for DeliveryId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
