@@ -81,6 +81,37 @@ mod transport {
     }
 }
 
+/// The start-up read, in JavaScript (see web/js/storage.js).
+mod stored {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(module = "/js/storage.js")]
+    extern "C" {
+        /// Resolves to the entries under the prefixes as one block of length-prefixed UTF-8.
+        #[wasm_bindgen(js_name = readPrefixed)]
+        pub fn read_prefixed(prefixes: &js_sys::Array) -> js_sys::Promise;
+    }
+}
+
+/// The texts of a block from `readPrefixed`, in pairs: each text is its length in bytes (4 bytes,
+/// little-endian) and its UTF-8.
+fn length_prefixed_pairs(block: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let damaged = || "AutoChat could not read what storage returned.".to_string();
+    let mut texts = Vec::new();
+    let mut rest = block;
+    while let Some((length, tail)) = rest.split_first_chunk::<4>() {
+        let length = u32::from_le_bytes(*length) as usize;
+        let text = tail.get(..length).ok_or_else(damaged)?;
+        texts.push(String::from_utf8(text.to_vec()).map_err(|_| damaged())?);
+        rest = &tail[length..];
+    }
+    if !rest.is_empty() || texts.len() % 2 != 0 {
+        return Err(damaged());
+    }
+    let mut texts = texts.into_iter();
+    Ok(std::iter::from_fn(|| Some((texts.next()?, texts.next()?))).collect())
+}
+
 /// The end-to-end test build's way to stop the worker at one exact point: a request just started,
 /// the write that stored its delivery issued but not yet heard back from. When the worker's
 /// `autochatHangAfterRequest` holds a number of milliseconds, the thread spins that long (once),
@@ -130,18 +161,14 @@ impl Storage for BrowserPorts {
     }
 
     async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String> {
-        let all = JsFuture::from(chrome::storage_get(&JsValue::NULL).map_err(|e| error_message(&e))?)
-            .await
-            .map_err(|e| error_message(&e))?;
+        // Only the keys asked for cross into wasm (AutoChat 4.x's keys stay in JS), in one block.
+        let list: js_sys::Array = prefixes.iter().map(|p| JsValue::from_str(p)).collect();
+        let block = JsFuture::from(stored::read_prefixed(&list)).await.map_err(|e| error_message(&e))?;
+        let block = block.unchecked_into::<js_sys::Uint8Array>().to_vec();
         let mut found: Vec<Vec<(String, String)>> = prefixes.iter().map(|_| Vec::new()).collect();
-        for pair in Object::entries(&all.unchecked_into()).iter() {
-            let pair: js_sys::Array = pair.unchecked_into();
-            let Some(key) = pair.get(0).as_string() else { continue };
-            // Only the keys asked for cross into wasm as text (AutoChat 4.x's keys stay in JS).
+        for (key, value) in length_prefixed_pairs(&block)? {
             if let Some(slot) = prefixes.iter().position(|p| key.starts_with(p)).and_then(|i| found.get_mut(i)) {
-                if let Some(value) = pair.get(1).as_string() {
-                    slot.push((key, value));
-                }
+                slot.push((key, value));
             }
         }
         Ok(found)
@@ -307,5 +334,32 @@ impl Runtime for BrowserPorts {
         return Some(core::arch::wasm32::memory_size(0) as u64 * 65_536);
         #[cfg(not(target_arch = "wasm32"))]
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::length_prefixed_pairs;
+
+    fn block(texts: &[&str]) -> Vec<u8> {
+        texts.iter().flat_map(|t| (t.len() as u32).to_le_bytes().into_iter().chain(t.bytes())).collect()
+    }
+
+    #[test]
+    fn a_block_reads_back_as_its_pairs() {
+        let pairs = length_prefixed_pairs(&block(&["autochat.a", "{\"x\":\"é…\"}", "autochat.b", ""])).expect("reads");
+        assert_eq!(pairs, [("autochat.a".into(), "{\"x\":\"é…\"}".into()), ("autochat.b".into(), String::new())]);
+        assert_eq!(length_prefixed_pairs(&[]).expect("reads"), []);
+    }
+
+    #[test]
+    fn a_damaged_block_is_refused_not_misread() {
+        let whole = block(&["autochat.a", "value"]);
+        for damaged in [&whole[..whole.len() - 1], &whole[..3], &block(&["autochat.a"])[..], &block(&["\u{0}", "x"])[..2]] {
+            assert!(length_prefixed_pairs(damaged).is_err());
+        }
+        let mut not_utf8 = block(&["autochat.a", "ab"]);
+        *not_utf8.last_mut().expect("has bytes") = 0xff;
+        assert!(length_prefixed_pairs(&not_utf8).is_err());
     }
 }
