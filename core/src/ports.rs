@@ -31,8 +31,9 @@ pub trait Storage {
     fn write(&self, entries: Vec<(String, String)>) -> impl Future<Output = Result<(), String>>;
     /// Removes keys; issued by the call itself, like [`Storage::write`].
     fn remove(&self, keys: Vec<String>) -> impl Future<Output = Result<(), String>>;
-    /// For each of `prefixes`, every entry whose key starts with it, in no particular order; one
-    /// storage read for all of them (a start-up reads the whole store once, not once per prefix).
+    /// For each of `prefixes`, the entries whose key starts with it and with no prefix before it
+    /// (so a later, shorter prefix gathers what the earlier ones leave), in no particular order;
+    /// one storage read for all of them (a start-up reads the whole store once, not once per prefix).
     async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String>;
     /// True the first time it is asked in a browser session, false after: the browser empties
     /// `chrome.storage.session` when it closes, so a missing mark there means it has restarted.

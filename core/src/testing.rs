@@ -323,13 +323,13 @@ impl Storage for Fake {
 
     async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String> {
         self.0.reads.set(self.0.reads.get() + 1);
-        let storage = self.0.storage.borrow();
-        Ok(prefixes
-            .iter()
-            .map(|prefix| {
-                storage.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
-            })
-            .collect())
+        let mut found: Vec<Vec<(String, String)>> = prefixes.iter().map(|_| Vec::new()).collect();
+        for (key, value) in self.0.storage.borrow().iter() {
+            if let Some(slot) = prefixes.iter().position(|p| key.starts_with(p)).and_then(|i| found.get_mut(i)) {
+                slot.push((key.clone(), value.clone()));
+            }
+        }
+        Ok(found)
     }
 
     async fn claim_browser_session(&self) -> bool {

@@ -63,7 +63,7 @@ impl Delivery {
 /// The name under which a body is stored: 32 hex digits of its SHA-256, so equal bodies share
 /// one stored copy and different ones never do.
 pub fn body_hash(body: &str) -> String {
-    hex(&Sha256::digest(body.as_bytes())[..16])
+    hex(Sha256::digest(body.as_bytes()).get(..16).unwrap_or_default())
 }
 
 /// At most this many deliveries wait at once (all webhooks together). An event that would go
@@ -119,16 +119,27 @@ impl Outbox {
         delivery.seq = self.next_seq;
         self.next_seq += 1;
         delivery.body_hash = body_hash(&delivery.body);
-        self.admit(&delivery);
-        self.queues.entry(delivery.webhook_id.clone()).or_default().push_back(delivery);
+        self.admit(delivery);
         true
     }
 
-    /// Counts a named delivery in (its bytes and its body).
-    fn admit(&mut self, delivery: &Delivery) {
+    /// Queues a named delivery last for its webhook and counts it in (its bytes and its body).
+    /// Keys are cloned only when new: a start admits every waiting delivery, a burst thousands.
+    fn admit(&mut self, delivery: Delivery) {
         self.len += 1;
         self.bytes += delivery.body.len();
-        *self.bodies.entry(delivery.body_hash.clone()).or_default() += 1;
+        match self.bodies.get_mut(&delivery.body_hash) {
+            Some(count) => *count += 1,
+            None => {
+                self.bodies.insert(delivery.body_hash.clone(), 1);
+            }
+        }
+        match self.queues.get_mut(&delivery.webhook_id) {
+            Some(queue) => queue.push_back(delivery),
+            None => {
+                self.queues.insert(delivery.webhook_id.clone(), VecDeque::from([delivery]));
+            }
+        }
     }
 
     /// Counts a delivery out.
@@ -159,8 +170,7 @@ impl Outbox {
             if d.body_hash.is_empty() {
                 d.body_hash = body_hash(&d.body);
             }
-            outbox.admit(&d);
-            outbox.queues.entry(d.webhook_id.clone()).or_default().push_back(d);
+            outbox.admit(d);
         }
         outbox
     }
@@ -224,16 +234,13 @@ impl Outbox {
         self.queues.get(webhook).map(|q| q.iter().cloned().collect()).unwrap_or_default()
     }
 
-    /// Replaces a webhook's waiting deliveries (undoing a change that could not be stored).
+    /// Replaces a webhook's waiting deliveries (undoing a change that could not be stored) with
+    /// `deliveries`, which are that webhook's, named, as [`Outbox::queue_of`] gave them.
     pub fn set_queue(&mut self, webhook: &WebhookId, deliveries: Vec<Delivery>) {
         self.remove_for_webhook(webhook);
-        let mut queue = VecDeque::with_capacity(deliveries.len());
-        for mut d in deliveries {
-            self.admit(&mut d);
-            queue.push_back(d);
-        }
-        if !queue.is_empty() {
-            self.queues.insert(webhook.clone(), queue);
+        for d in deliveries {
+            debug_assert!(&d.webhook_id == webhook && !d.body_hash.is_empty());
+            self.admit(d);
         }
     }
 

@@ -12,7 +12,7 @@ use crate::signing::{Secret, Signing};
 use crate::store::{body_key, BATCH_KEY_PREFIX, BODY_KEY_PREFIX};
 use crate::store::{
     decode_campaign, decode_history, decode_outbox, decode_registry, history_key, CAMPAIGN_KEY, DELIVERY_KEY_PREFIX,
-    OUTBOX_KEY, REGISTRY_KEY, STORE_KEY_PREFIX,
+    HISTORY_KEY_PREFIX, OUTBOX_KEY, REGISTRY_KEY, STORE_KEY_PREFIX,
 };
 use crate::store::{LEGACY_ENABLED_KEY, LEGACY_WEBHOOKS_KEY};
 use crate::values::ids::{DeliveryId, WebhookId};
@@ -48,9 +48,9 @@ impl<P: Ports> Engine<P> {
         let mut backups: Vec<(String, String)> =
             registry.backup.into_iter().chain(outbox.backup).chain(campaign.backup).collect();
         let (deliveries, bodies, batches) = (
-            stored.take_prefixed(DELIVERY_KEY_PREFIX),
-            stored.take_prefixed(BODY_KEY_PREFIX),
-            stored.take_prefixed(BATCH_KEY_PREFIX),
+            std::mem::take(&mut stored.deliveries),
+            std::mem::take(&mut stored.bodies),
+            std::mem::take(&mut stored.batches),
         );
         let (outbox, migrated, stored_bodies, stale_outbox_keys) =
             load_outbox(&ports, outbox.value, deliveries, bodies, now).await?;
@@ -61,7 +61,7 @@ impl<P: Ports> Engine<P> {
         let mut unreadable_histories = Vec::new();
         for id in ids {
             let key = history_key(&id);
-            let text = match stored.take(&key) {
+            let text = match stored.take_history(&key) {
                 Some(text) if LazyHistories::accepts(&text) => {
                     undecoded.keep(id, text, now.0);
                     continue;
@@ -156,31 +156,39 @@ impl<P: Ports> Engine<P> {
     }
 }
 
-/// Everything stored under AutoChat's keys, read at once and taken apart by the loader.
-struct StoredKeys(BTreeMap<String, String>);
+/// Everything stored under AutoChat's keys, read at once, already sorted by kind: the loader
+/// takes each group whole (a start runs its loops once, before the wasm engine has optimised
+/// them, so the fewer passes over 500 deliveries the better).
+struct StoredKeys {
+    deliveries: Vec<(String, String)>,
+    bodies: Vec<(String, String)>,
+    batches: Vec<(String, String)>,
+    histories: Vec<(String, String)>,
+    /// The single documents (registry, outbox, campaign) and anything else under the prefix.
+    documents: Vec<(String, String)>,
+}
 
 impl StoredKeys {
     async fn read<P: Ports>(ports: &P) -> Result<StoredKeys, Error> {
-        let found = ports.read_prefixes(&[STORE_KEY_PREFIX]).await.map_err(Error::Storage)?;
-        Ok(StoredKeys(found.into_iter().flatten().collect()))
+        let kinds = [DELIVERY_KEY_PREFIX, BODY_KEY_PREFIX, BATCH_KEY_PREFIX, HISTORY_KEY_PREFIX, STORE_KEY_PREFIX];
+        let mut found = ports.read_prefixes(&kinds).await.map_err(Error::Storage)?.into_iter();
+        let mut next = || found.next().unwrap_or_default();
+        Ok(StoredKeys { deliveries: next(), bodies: next(), batches: next(), histories: next(), documents: next() })
     }
 
     fn take(&mut self, key: &str) -> Option<String> {
-        self.0.remove(key)
+        take_from(&mut self.documents, key)
     }
 
-    /// Every entry whose key starts with `prefix`.
-    fn take_prefixed(&mut self, prefix: &str) -> Vec<(String, String)> {
-        let mut taken = Vec::new();
-        self.0.retain(|key, text| {
-            let keep = !key.starts_with(prefix);
-            if !keep {
-                taken.push((key.clone(), std::mem::take(text)));
-            }
-            keep
-        });
-        taken
+    fn take_history(&mut self, key: &str) -> Option<String> {
+        take_from(&mut self.histories, key)
     }
+}
+
+/// The text stored under `key`, taken out of `entries` (a short list).
+fn take_from(entries: &mut Vec<(String, String)>, key: &str) -> Option<String> {
+    let at = entries.iter().position(|(k, _)| k == key)?;
+    Some(entries.swap_remove(at).1)
 }
 
 /// Imports what AutoChat 4.x stored (`webhooks`, `webhooksEnabled`): every valid webhook with its
@@ -292,7 +300,7 @@ async fn load_outbox<P: Ports>(
     let (mut kept, mut moved, mut stale) = (Vec::new(), Vec::new(), Vec::new());
     for (key, text) in stored {
         // Through a Value, as every document is read: one set of deserialisers in the wasm.
-        let parsed = serde_json::from_str::<serde_json::Value>(&text).and_then(serde_json::from_value::<Delivery>);
+        let parsed = serde_json::from_str::<Delivery>(&text);
         match parsed {
             // Written before bodies were stored apart: the body is inline.
             Ok(d) if d.body_hash.is_empty() => deliveries.push(d),

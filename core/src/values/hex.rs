@@ -1,15 +1,18 @@
 //! Lowercase hexadecimal text, as ids, body names and signatures spell bytes.
 
-const DIGITS: &[u8; 16] = b"0123456789abcdef";
-
-/// Appends the bytes to `out` as lowercase hex, two digits each. (A table lookup rather than
+/// Appends the bytes to `out` as lowercase hex, two digits each. (Plain arithmetic rather than
 /// `format!("{b:02x}")` per byte: ids and body names are made for every delivery.)
 pub fn push_hex(out: &mut String, bytes: &[u8]) {
     out.reserve(bytes.len() * 2);
     for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        out.push(digit(b >> 4));
+        out.push(digit(b & 0x0f));
     }
+}
+
+/// The lowercase hex digit of a value under 16.
+fn digit(value: u8) -> char {
+    char::from(if value < 10 { b'0' + value } else { b'a' + (value - 10) })
 }
 
 /// The bytes as lowercase hex, two digits each.
