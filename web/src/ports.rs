@@ -101,9 +101,9 @@ fn length_prefixed_pairs(block: &[u8]) -> Result<Vec<(String, String)>, String> 
     let mut rest = block;
     while let Some((length, tail)) = rest.split_first_chunk::<4>() {
         let length = u32::from_le_bytes(*length) as usize;
-        let text = tail.get(..length).ok_or_else(damaged)?;
+        let (text, after) = tail.split_at_checked(length).ok_or_else(damaged)?;
         texts.push(String::from_utf8(text.to_vec()).map_err(|_| damaged())?);
-        rest = &tail[length..];
+        rest = after;
     }
     if !rest.is_empty() || texts.len() % 2 != 0 {
         return Err(damaged());
@@ -355,7 +355,9 @@ mod tests {
     #[test]
     fn a_damaged_block_is_refused_not_misread() {
         let whole = block(&["autochat.a", "value"]);
-        for damaged in [&whole[..whole.len() - 1], &whole[..3], &block(&["autochat.a"])[..], &block(&["\u{0}", "x"])[..2]] {
+        for damaged in
+            [&whole[..whole.len() - 1], &whole[..3], &block(&["autochat.a"])[..], &block(&["\u{0}", "x"])[..2]]
+        {
             assert!(length_prefixed_pairs(damaged).is_err());
         }
         let mut not_utf8 = block(&["autochat.a", "ab"]);
