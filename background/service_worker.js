@@ -34,10 +34,19 @@ function broadcast(/** @type {string} */ changed) {
 
 /** Starts the core once per instance; every listener awaits this same promise. */
 function ready() {
-  core ??= init({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') })
+  core ??= startCore();
+  return core;
+}
+
+function startCore() {
+  // The core's first step is reading the whole store: it is issued now, so the browser reads it
+  // while the module compiles, and handed to this start alone (a later start reads afresh).
+  const stored = chrome.storage.local.get(null);
+  stored.catch(() => {}); // when the module fails to load, no one else looks at it
+  return init({ module_or_path: chrome.runtime.getURL('pkg/autochat_bg.wasm') })
     .then(() => {
       performance.mark('autochat.wasm-ready'); // for DevTools and the benchmark's start-up breakdown
-      return AutoChatCore.start(broadcast);
+      return AutoChatCore.start(broadcast, stored);
     })
     .then((started) => {
       performance.mark('autochat.core-ready');
@@ -47,7 +56,6 @@ function ready() {
       core = null; // let the next event try again rather than keep a dead promise
       throw error;
     });
-  return core;
 }
 
 let freshStarts = 0;

@@ -8,13 +8,15 @@ const encoder = new TextEncoder();
 
 /**
  * Reads every entry of `chrome.storage.local` whose key starts with one of `prefixes` and whose
- * value is text. Resolves to the entries as UTF-8, key then value, each preceded by its length
- * in bytes (4 bytes, little-endian). Rejects as `chrome.storage.local.get` does.
+ * value is text, through `issued` when the whole store's read is already under way. Resolves to
+ * the entries as UTF-8, key then value, each preceded by its length in bytes (4 bytes,
+ * little-endian). Rejects as `chrome.storage.local.get` does.
  * @param {string[]} prefixes
+ * @param {Promise<Record<string, unknown>> | undefined} issued
  * @returns {Promise<Uint8Array>}
  */
-export async function readPrefixed(prefixes) {
-  const all = await chrome.storage.local.get(null);
+export async function readPrefixed(prefixes, issued) {
+  const all = await (issued ?? chrome.storage.local.get(null));
   /** @type {string[]} */
   const texts = [];
   let units = 0;

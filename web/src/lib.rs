@@ -42,14 +42,23 @@ pub struct AutoChatCore {
 #[wasm_bindgen]
 impl AutoChatCore {
     /// Loads the stored state, re-arms the wake-up alarm and resumes pending deliveries.
-    /// `on_change` is called with a `Changed` notice (JSON text) for the open pages.
-    pub async fn start(on_change: Option<js_sys::Function>) -> Result<AutoChatCore, JsError> {
+    /// `on_change` is called with a `Changed` notice (JSON text) for the open pages. `stored`, when
+    /// given, is `chrome.storage.local.get(null)` issued for this start (the worker issues it while
+    /// the module compiles); the start reads through it instead of asking again.
+    pub async fn start(
+        on_change: Option<js_sys::Function>,
+        stored: Option<js_sys::Promise>,
+    ) -> Result<AutoChatCore, JsError> {
         let manifest = chrome::get_manifest().map_err(|_| JsError::new("chrome.runtime.getManifest is unavailable"))?;
         let version =
             js_sys::Reflect::get(&manifest, &"version".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-        let engine = Engine::start(BrowserPorts { on_change, random: Default::default() }, version, policies())
-            .await
-            .map_err(|e| JsError::new(&e.to_string()))?;
+        let engine = Engine::start(
+            BrowserPorts { on_change, random: Default::default(), start_read: stored.into() },
+            version,
+            policies(),
+        )
+        .await
+        .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(AutoChatCore { engine })
     }
 

@@ -26,6 +26,9 @@ pub struct BrowserPorts {
     pub on_change: Option<js_sys::Function>,
     /// Random bytes not handed out yet.
     pub random: std::cell::RefCell<RandomPool>,
+    /// `chrome.storage.local.get(null)`, issued for this start before the core existed: the first
+    /// [`Storage::read_prefixes`] reads through it, later ones read afresh.
+    pub start_read: std::cell::RefCell<Option<js_sys::Promise>>,
 }
 
 impl Http for BrowserPorts {
@@ -87,9 +90,10 @@ mod stored {
 
     #[wasm_bindgen(module = "/js/storage.js")]
     extern "C" {
-        /// Resolves to the entries under the prefixes as one block of length-prefixed UTF-8.
+        /// Resolves to the entries under the prefixes as one block of length-prefixed UTF-8,
+        /// read through `issued` (a `chrome.storage.local.get(null)` already under way) if given.
         #[wasm_bindgen(js_name = readPrefixed)]
-        pub fn read_prefixed(prefixes: &js_sys::Array) -> js_sys::Promise;
+        pub fn read_prefixed(prefixes: &js_sys::Array, issued: Option<&js_sys::Promise>) -> js_sys::Promise;
     }
 }
 
@@ -163,7 +167,9 @@ impl Storage for BrowserPorts {
     async fn read_prefixes(&self, prefixes: &[&str]) -> Result<Vec<Vec<(String, String)>>, String> {
         // Only the keys asked for cross into wasm (AutoChat 4.x's keys stay in JS), in one block.
         let list: js_sys::Array = prefixes.iter().map(|p| JsValue::from_str(p)).collect();
-        let block = JsFuture::from(stored::read_prefixed(&list)).await.map_err(|e| error_message(&e))?;
+        let issued = self.start_read.borrow_mut().take();
+        let block =
+            JsFuture::from(stored::read_prefixed(&list, issued.as_ref())).await.map_err(|e| error_message(&e))?;
         let block = block.unchecked_into::<js_sys::Uint8Array>().to_vec();
         let mut found: Vec<Vec<(String, String)>> = prefixes.iter().map(|_| Vec::new()).collect();
         for (key, value) in length_prefixed_pairs(&block)? {
