@@ -66,6 +66,21 @@ pub fn body_hash(body: &str) -> String {
     hex(Sha256::digest(body.as_bytes()).get(..16).unwrap_or_default())
 }
 
+/// Where `id` is in a webhook's queue, looked for from both ends at once: the deliveries a
+/// change touches are nearly always the oldest (being sent) or the newest (just queued), and a
+/// burst's queue holds a thousand.
+fn position(queue: &VecDeque<Delivery>, id: &DeliveryId) -> Option<usize> {
+    let len = queue.len();
+    (0..len.div_ceil(2)).find_map(|i| {
+        let back = len - 1 - i;
+        if queue.get(i).is_some_and(|d| &d.id == id) {
+            Some(i)
+        } else {
+            queue.get(back).is_some_and(|d| &d.id == id).then_some(back)
+        }
+    })
+}
+
 /// At most this many deliveries wait at once (all webhooks together). An event that would go
 /// past it is not queued for the webhooks it would overflow, and the drop is counted.
 pub const MAX_PENDING_DELIVERIES: usize = 10_000;
@@ -182,7 +197,8 @@ impl Outbox {
 
     /// The delivery `id` of `webhook`.
     pub fn get(&self, webhook: &WebhookId, id: &DeliveryId) -> Option<&Delivery> {
-        self.queues.get(webhook)?.iter().find(|d| &d.id == id)
+        let queue = self.queues.get(webhook)?;
+        queue.get(position(queue, id)?)
     }
 
     /// How many bytes of bodies wait.
@@ -212,13 +228,15 @@ impl Outbox {
 
     /// The delivery `id` of `webhook`.
     pub fn get_mut(&mut self, webhook: &WebhookId, id: &DeliveryId) -> Option<&mut Delivery> {
-        self.queues.get_mut(webhook)?.iter_mut().find(|d| &d.id == id)
+        let queue = self.queues.get_mut(webhook)?;
+        let at = position(queue, id)?;
+        queue.get_mut(at)
     }
 
     /// Removes and returns the delivery `id` of `webhook`.
     pub fn remove(&mut self, webhook: &WebhookId, id: &DeliveryId) -> Option<Delivery> {
         let queue = self.queues.get_mut(webhook)?;
-        let index = queue.iter().position(|d| &d.id == id)?;
+        let index = position(queue, id)?;
         let removed = queue.remove(index);
         if queue.is_empty() {
             self.queues.remove(webhook);
@@ -408,6 +426,18 @@ mod tests {
         assert_eq!(back.next_seq, 3);
         let text = serde_json::to_string(&o.document()).expect("serializes");
         assert_eq!(text, r#"{"droppedWhenFull":0,"nextSeq":3}"#);
+    }
+
+    #[test]
+    fn every_waiting_delivery_is_found_from_either_end_and_a_missing_one_is_not() {
+        for len in 0..6u8 {
+            let o = outbox(&(0..len).map(|n| (n, 1, 0)).collect::<Vec<_>>());
+            let queue: Vec<Delivery> = o.iter().cloned().collect();
+            for d in &queue {
+                assert_eq!(o.get(&d.webhook_id, &d.id), Some(d));
+            }
+            assert_eq!(o.get(&wid(1), &DeliveryId("msg_none".into())), None);
+        }
     }
 
     #[test]

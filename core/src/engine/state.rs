@@ -38,10 +38,21 @@ pub(super) struct Dirty {
     campaign: bool,
     histories: BTreeSet<WebhookId>,
     removed_histories: BTreeSet<WebhookId>,
-    /// Deliveries queued, changed or removed (a removed one is found gone and its key removed).
-    deliveries: BTreeMap<DeliveryId, WebhookId>,
+    /// Deliveries queued, changed or removed.
+    deliveries: BTreeMap<DeliveryId, DeliveryMark>,
     /// Open batches changed or closed (a closed one is found gone and its key removed).
     batches: BTreeSet<WebhookId>,
+}
+
+/// What became of a marked delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DeliveryMark {
+    /// Queued or changed: written if still waiting when the write is taken (or its key removed
+    /// if it is gone by then).
+    Waiting(WebhookId),
+    /// Taken out of the outbox: its key is removed without looking for it, which in a burst
+    /// would mean scanning a queue of a thousand for a delivery no longer there.
+    Gone,
 }
 
 impl Dirty {
@@ -262,7 +273,12 @@ impl State {
     }
 
     fn mark_delivery(&mut self, webhook: &WebhookId, id: &DeliveryId, when: When) {
-        self.marks(when).deliveries.insert(id.clone(), webhook.clone());
+        self.marks(when).deliveries.insert(id.clone(), DeliveryMark::Waiting(webhook.clone()));
+        self.changed.webhooks = true;
+    }
+
+    fn mark_delivery_gone(&mut self, id: &DeliveryId, when: When) {
+        self.marks(when).deliveries.insert(id.clone(), DeliveryMark::Gone);
         self.changed.webhooks = true;
     }
 
@@ -299,14 +315,14 @@ impl State {
     /// Takes a delivery out of the outbox; marked.
     pub fn remove_delivery(&mut self, webhook: &WebhookId, id: &DeliveryId, when: When) -> Option<Delivery> {
         let gone = self.outbox.remove(webhook, id)?;
-        self.mark_delivery(webhook, id, when);
+        self.mark_delivery_gone(id, when);
         Some(gone)
     }
 
     /// Takes every delivery of a webhook out of the outbox; marked.
     pub fn remove_deliveries_of(&mut self, webhook: &WebhookId) -> Vec<Delivery> {
         let gone = self.outbox.remove_for_webhook(webhook);
-        gone.iter().for_each(|d| self.mark_delivery(webhook, &d.id, When::Now));
+        gone.iter().for_each(|d| self.mark_delivery_gone(&d.id, When::Now));
         gone
     }
 
@@ -426,8 +442,12 @@ impl State {
         }
         let mut bodies = Vec::new();
         let mut removed_any = false;
-        for (id, webhook) in &taken.deliveries {
-            match self.outbox.get(webhook, id) {
+        for (id, mark) in &taken.deliveries {
+            let waiting = match mark {
+                DeliveryMark::Waiting(webhook) => self.outbox.get(webhook, id),
+                DeliveryMark::Gone => None,
+            };
+            match waiting {
                 Some(d) => {
                     entries.push((delivery_key(id), serde_json::to_string(d).unwrap_or_default()));
                     if !self.stored_bodies.contains(&d.body_hash) && !bodies.contains(&d.body_hash) {
@@ -496,9 +516,11 @@ impl State {
     /// Puts the marks of a write that failed back, so the next write carries them again; the
     /// deliveries it carried wait for that write before their next attempt.
     pub fn put_back(&mut self, taken: Dirty) {
-        for (id, webhook) in &taken.deliveries {
-            if self.outbox.get(webhook, id).is_some() {
-                self.unstored.insert(id.clone());
+        for (id, mark) in &taken.deliveries {
+            if let DeliveryMark::Waiting(webhook) = mark {
+                if self.outbox.get(webhook, id).is_some() {
+                    self.unstored.insert(id.clone());
+                }
             }
         }
         self.now.absorb(taken);
