@@ -51,7 +51,8 @@ enum DeliveryMark {
     /// if it is gone by then).
     Waiting(WebhookId),
     /// Taken out of the outbox: its key is removed without looking for it, which in a burst
-    /// would mean scanning a queue of a thousand for a delivery no longer there.
+    /// would mean scanning a queue of a thousand for a delivery no longer there. Only a shortcut:
+    /// merged with Waiting for the same id, Waiting stays (see [`Dirty::absorb`]).
     Gone,
 }
 
@@ -77,7 +78,16 @@ impl Dirty {
         self.campaign |= other.campaign;
         self.histories.extend(other.histories);
         self.removed_histories.extend(other.removed_histories);
-        self.deliveries.extend(other.deliveries);
+        // A later mark wins, except that Gone never hides Waiting, whichever is older: a delivery
+        // can be queued again under its id (Redeliver), and Waiting looks before it writes.
+        for (id, mark) in other.deliveries {
+            match (self.deliveries.get(&id), &mark) {
+                (Some(DeliveryMark::Waiting(_)), DeliveryMark::Gone) => {}
+                _ => {
+                    self.deliveries.insert(id, mark);
+                }
+            }
+        }
         self.batches.extend(other.batches);
     }
 }

@@ -67,6 +67,23 @@ fn redeliver_sends_the_same_payload_and_id_again() {
 }
 
 #[test]
+fn a_delivery_redelivered_before_its_outcome_is_written_is_stored_before_it_is_sent() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    emit_error(&fake, &e, "x"); // delivered; removing its key waits for the outcome write
+    let delivery = fake.sent()[0].header("webhook-id").expect("an id").to_string();
+    let key = crate::store::delivery_key(&crate::values::ids::DeliveryId(delivery.clone()));
+    fake.script("a.com", [status(500)]);
+    ok(&fake, &e, json!({"type": "redeliver", "webhookId": id, "deliveryId": delivery}));
+    assert_eq!(fake.sent().len(), 2, "sent again");
+    assert!(fake.stored(&key).is_some(), "the redelivery's write kept it, though the older outcome removed it");
+    fake.advance(OUTCOME_WRITE_MS);
+    fake.run();
+    assert!(fake.stored(&key).is_some(), "still waiting after the 500");
+}
+
+#[test]
 fn a_delivery_still_waiting_cannot_be_redelivered() {
     let fake = Fake::at(T0);
     let e = start(&fake);
