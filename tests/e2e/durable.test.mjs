@@ -110,6 +110,21 @@ test('a write issued just before the worker stops is kept: the event is sent aga
   assert.equal(ids.size, 1, 'the same delivery, with its id');
 });
 
+test('a stored document that is not JSON text is kept aside when read, not taken for missing', async () => {
+  const { ext } = await fresh();
+  await add(ext, 'Kept', 'http://127.0.0.1:9/kept', ['error']);
+  // Written as an object (not by AutoChat, which stores text), and not a registry it can read.
+  const odd = { schemaVersion: 1, webhooks: 'not a list' };
+  await ext.page.evaluate((value) => chrome.storage.local.set({ 'autochat.registry': value }), odd);
+  await ext.stopWorker();
+  assert.equal((await ext.call({ type: 'listWebhooks' })).webhooks.length, 0, 'started afresh');
+  const stored = await ext.page.evaluate(() => chrome.storage.local.get(null));
+  const backups = Object.keys(stored).filter((k) => k.startsWith('autochat.registry.unreadable.'));
+  assert.equal(backups.length, 1, 'one backup');
+  assert.deepEqual(JSON.parse(stored[backups[0]]), odd, 'the odd document, as JSON text');
+  assert.equal(typeof stored['autochat.registry'], 'string', 'replaced by a registry AutoChat can read');
+});
+
 test('503 with Retry-After: 2 is retried no sooner than 2 s later', async () => {
   const { receiver, ext } = await fresh();
   await add(ext, 'Busy', `${receiver.base}/retry-after/2/x`, ['error']);
