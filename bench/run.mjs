@@ -301,7 +301,7 @@ async function startUps(empty, loaded) {
     await firstReply(loaded);
   }
   const times = { empty: [], loaded: [] };
-  coreStarts.set(empty, []).set(loaded, []);
+  coreStarts.set(empty, []).set(loaded, []); // the warm-up's marks are not kept
   for (let i = 0; i < STARTS; i += 1) {
     times.empty.push(await firstReply(empty));
     times.loaded.push(await firstReply(loaded));
