@@ -72,3 +72,12 @@ async function bodyStart(response, keepBytes) {
 }
 
 const utf8 = new TextDecoder();
+
+/**
+ * Whether the browser believes it is online; where it cannot tell, online (an attempt then fails
+ * and is retried). Asked after every outcome, so it is one call returning a boolean.
+ * @returns {boolean}
+ */
+export function online() {
+  return globalThis.navigator?.onLine !== false;
+}

@@ -81,6 +81,9 @@ mod transport {
             timeout_ms: u32,
             keep_bytes: u32,
         ) -> js_sys::Promise;
+
+        /// `navigator.onLine`, or true where the browser cannot tell.
+        pub fn online() -> bool;
     }
 }
 
@@ -313,9 +316,7 @@ impl Runtime for BrowserPorts {
     }
 
     fn online(&self) -> bool {
-        let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
-        // Where the browser cannot tell, assume online: an attempt then fails and is retried.
-        Reflect::get(&navigator, &"onLine".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true)
+        transport::online()
     }
 
     fn arm_alarm(&self, at: Option<Millis>) {
