@@ -33,15 +33,15 @@ impl<P: Ports> Engine<P> {
         // One storage read for everything AutoChat keeps: each round trip to the browser costs
         // more at start-up than sorting the keys here.
         let mut stored = StoredKeys::read(&ports).await?;
-        let registry_text = stored.take(REGISTRY_KEY);
+        let registry_text = stored.take_document(REGISTRY_KEY);
         let mut registry = decode_registry(registry_text.as_deref(), now.0)?;
         // The first start after AutoChat 4.x: its webhooks come in once (the originals stay).
         let imported = match registry_text {
             None => import_legacy(&ports, &mut registry.value, now).await,
             Some(_) => false,
         };
-        let outbox = decode_outbox(stored.take(OUTBOX_KEY).as_deref(), now.0)?;
-        let campaign = decode_campaign(stored.take(CAMPAIGN_KEY).as_deref(), now.0)?;
+        let outbox = decode_outbox(stored.take_document(OUTBOX_KEY).as_deref(), now.0)?;
+        let campaign = decode_campaign(stored.take_document(CAMPAIGN_KEY).as_deref(), now.0)?;
         // An unreadable document is backed up once, then replaced by a fresh one, so the next start
         // reads it and backs up nothing more.
         let replace = (registry.backup.is_some(), outbox.backup.is_some(), campaign.backup.is_some());
@@ -176,7 +176,7 @@ impl StoredKeys {
         Ok(StoredKeys { deliveries: next(), bodies: next(), batches: next(), histories: next(), documents: next() })
     }
 
-    fn take(&mut self, key: &str) -> Option<String> {
+    fn take_document(&mut self, key: &str) -> Option<String> {
         take_from(&mut self.documents, key)
     }
 
