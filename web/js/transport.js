@@ -54,21 +54,28 @@ async function bodyStart(response, keepBytes) {
   // A short body sent as is (no Content-Encoding, which could inflate it) is read whole.
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (declared <= keepBytes && !response.headers.has('content-encoding')) return response.text();
+  // Otherwise (chunked, as many servers answer) chunk by chunk, up to `keepBytes`. The chunks are
+  // kept as they come: a short answer is one chunk, decoded as is, with no buffer of its own.
   const reader = response.body.getReader();
-  const kept = new Uint8Array(keepBytes);
+  /** @type {Uint8Array[]} */
+  const chunks = [];
   let length = 0;
-  for (;;) {
+  while (length < keepBytes) {
     const { done, value } = await reader.read();
     if (done) break;
-    const take = Math.min(value.length, keepBytes - length);
-    kept.set(value.subarray(0, take), length);
-    length += take;
-    if (length >= keepBytes) {
-      reader.cancel().catch(() => {});
-      break;
-    }
+    chunks.push(value);
+    length += value.length;
   }
-  return utf8.decode(kept.subarray(0, length));
+  if (length >= keepBytes) reader.cancel().catch(() => {});
+  if (chunks.length === 1) return utf8.decode(chunks[0].subarray(0, keepBytes));
+  const kept = new Uint8Array(Math.min(length, keepBytes));
+  let at = 0;
+  for (const chunk of chunks) {
+    const take = Math.min(chunk.length, kept.length - at);
+    kept.set(chunk.subarray(0, take), at);
+    at += take;
+  }
+  return utf8.decode(kept);
 }
 
 const utf8 = new TextDecoder();
