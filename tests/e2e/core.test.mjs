@@ -147,17 +147,18 @@ test('a receiver that always answers 500 sees 3 attempts and failureCount 1 (qui
   assert.equal(receiver.to('/status/500/b').length, 3, 'no fourth attempt');
 });
 
-test('large and compressed answers are delivered, and the history keeps their first kilobyte', async () => {
-  for (const [name, path, letter] of [
-    ['Big', '/big/answer', 'b'],
-    ['Deflated', '/deflated/answer', 'z'],
+test('large, compressed and piecemeal answers are delivered, and the history keeps their first kilobyte', async () => {
+  for (const [name, path, kept] of [
+    ['Big', '/big/answer', 'b'.repeat(1024)],
+    ['Deflated', '/deflated/answer', 'z'.repeat(1024)],
+    ['Pieces', '/pieces/answer', 'read in pieces: café (3 of them)'],
   ]) {
     const webhook = await addWebhook(name, path, ['error']);
     await emit('error');
     await waitFor(async () => (await getWebhook(webhook.id)).triggerCount === 1, { what: `${name} delivered` });
     const { entries } = await ext.call({ type: 'getHistory', webhookId: webhook.id });
     assert.equal(entries[0].outcome, 'delivered');
-    assert.equal(entries[0].response, letter.repeat(1024), `${name}: the answer's first kilobyte`);
+    assert.equal(entries[0].response, kept, `${name}: the answer's first kilobyte`);
     await ext.call({ type: 'deleteWebhook', id: webhook.id });
   }
 });

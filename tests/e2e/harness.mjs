@@ -75,6 +75,19 @@ export async function startReceiver({ port = 0 } = {}) {
         res.on('error', () => {});
         return more();
       }
+      if (kind === 'pieces') {
+        // A short answer in pieces with no Content-Length, one character split between two.
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        const pieces = [Buffer.from('read in pieces: caf'), Buffer.from([0xc3]), Buffer.from([0xa9]), Buffer.from(' (3 of them)')];
+        const next = () => {
+          const piece = pieces.shift();
+          if (!piece) return res.end();
+          res.write(piece);
+          setTimeout(next, 30);
+        };
+        res.on('error', () => {});
+        return next();
+      }
       if (kind === 'deflated') {
         // Under 1 KB on the wire, 800 KB once inflated: a declared length is not the body's size.
         const packed = zlib.gzipSync('z'.repeat(800 * 1024), { level: 9 });
