@@ -51,7 +51,7 @@ test('receiver down, 20 events to 2 webhooks, worker stopped, browser closed and
   assert.equal(stored.filter((k) => k.startsWith('autochat.delivery.')).length, 40);
   assert.equal(stored.filter((k) => k.startsWith('autochat.body.')).length, 20, "each event's body stored once for both webhooks");
   await ext.stopWorker();
-  await ext.close();
+  await ext.close({ keepProfile: true });
 
   const receiver = await startReceiver({ port });
   cleanups.push(() => receiver.close());

@@ -156,7 +156,9 @@ export async function deadPort() {
 
 /**
  * Launches Chromium with the test build loaded; `profile` reuses a user-data dir (a browser restart);
- * `language` sets the browser's UI language, which chrome.i18n follows.
+ * `language` sets the browser's UI language, which chrome.i18n follows. `close()` deletes the
+ * user-data dir (each profile takes a few MB of /tmp); `close({ keepProfile: true })` leaves it for a
+ * restart, whose own `close()` then deletes it.
  */
 export async function launch({ profile, colorScheme = 'light', args = [], language } = {}) {
   const userDataDir = profile ?? fs.mkdtempSync(path.join(os.tmpdir(), 'autochat-profile-'));
@@ -217,7 +219,10 @@ export async function launch({ profile, colorScheme = 'light', args = [], langua
       const [worker] = context.serviceWorkers();
       return !(await worker.evaluate(() => globalThis.autochatTestMark === true));
     },
-    close: () => context.close(),
+    async close({ keepProfile = false } = {}) {
+      await context.close();
+      if (!keepProfile) fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
   };
   return extension;
 }
