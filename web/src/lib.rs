@@ -37,6 +37,9 @@ fn install_panic_hook() {
 #[wasm_bindgen]
 pub struct AutoChatCore {
     engine: Rc<Engine<BrowserPorts>>,
+    /// AutoChat's own base URL (`chrome.runtime.getURL("")`), asked once: every message's
+    /// sender is compared with it.
+    own_url: String,
 }
 
 #[wasm_bindgen]
@@ -59,7 +62,8 @@ impl AutoChatCore {
         )
         .await
         .map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(AutoChatCore { engine })
+        let own_url = chrome::get_url("").ok().and_then(|v| v.as_string()).unwrap_or_default();
+        Ok(AutoChatCore { engine, own_url })
     }
 
     /// Answers one protocol message (JSON text) sent from `sender_url` (the sender's URL as the
@@ -67,7 +71,7 @@ impl AutoChatCore {
     /// AutoChat's own pages may give every command; see `autochat_core::protocol::admit`.
     pub fn handle(&self, message: String, sender_url: String) -> js_sys::Promise {
         let engine = Rc::clone(&self.engine);
-        let caller = caller_of(&sender_url);
+        let caller = caller_of(&sender_url, &self.own_url);
         wasm_bindgen_futures::future_to_promise(async move {
             Ok(JsValue::from_str(&engine.handle_json_from(&message, &caller).await))
         })
@@ -260,11 +264,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-/// Who sent a message: AutoChat's own pages have its `chrome-extension://<id>/` (or Firefox's
-/// `moz-extension://`) origin; anything else is a web page.
-fn caller_of(sender_url: &str) -> Caller {
-    let own = chrome::get_url("").ok().and_then(|v| v.as_string()).unwrap_or_default();
-    if sender_url.is_empty() || (!own.is_empty() && sender_url.starts_with(&own)) {
+/// Who sent a message: the worker itself (no sender URL) and AutoChat's own pages, which start
+/// with `own_url` (its `chrome-extension://<id>/`, or Firefox's `moz-extension://<id>/`), may give
+/// every command; anything else is a web page.
+fn caller_of(sender_url: &str, own_url: &str) -> Caller {
+    if sender_url.is_empty() || (!own_url.is_empty() && sender_url.starts_with(own_url)) {
         Caller::Extension
     } else {
         Caller::WebPage { origin: web_origin(sender_url).unwrap_or("null").to_string() }
@@ -282,4 +286,31 @@ fn policies() -> Policies {
     };
     #[cfg(not(feature = "e2e"))]
     Policies::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OWN: &str = "chrome-extension://abcdefghijklmnopabcdefghijklmnop/";
+
+    #[test]
+    fn the_worker_and_autochats_own_pages_may_give_every_command() {
+        assert_eq!(caller_of("", OWN), Caller::Extension);
+        assert_eq!(caller_of(&format!("{OWN}popup/popup.html"), OWN), Caller::Extension);
+    }
+
+    #[test]
+    fn a_web_page_or_another_extension_is_a_web_page_of_its_own_origin() {
+        assert_eq!(
+            caller_of("https://chat.example.com/room/7?x=1", OWN),
+            Caller::WebPage { origin: "https://chat.example.com".into() }
+        );
+        assert_eq!(
+            caller_of("chrome-extension://zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz/page.html", OWN),
+            Caller::WebPage { origin: "null".into() }
+        );
+        // Without its own URL (the browser did not give it), no page passes for AutoChat's own.
+        assert!(matches!(caller_of(&format!("{OWN}popup/popup.html"), ""), Caller::WebPage { .. }));
+    }
 }
