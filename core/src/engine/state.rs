@@ -396,24 +396,29 @@ impl State {
         snapshot
     }
 
-    /// Puts the parts back as they were. They equal what storage holds (the write failed), so
-    /// writing them again later changes nothing; a history brought back is no longer removed.
+    /// Puts the parts back as they were, and marks them for the next write: the failed write's
+    /// removals may have gone through (they go first, to free space), so storage may lack a
+    /// history, a delivery, a body or the watched tab that memory holds again.
     pub fn restore(&mut self, snapshot: Snapshot) {
         if let Some(registry) = snapshot.registry {
             self.registry = registry;
+            self.now.registry = true;
             self.changed.webhooks = true;
         }
         if let Some(campaign) = snapshot.campaign {
             self.campaign = campaign;
+            self.now.campaign = true;
             self.changed.campaign = true;
         }
         for (id, history) in snapshot.histories {
             self.now.removed_histories.remove(&id);
             match history {
                 Some(history) => {
+                    self.now.histories.insert(id.clone());
                     self.histories.insert(id, history);
                 }
                 None => {
+                    self.now.histories.remove(&id);
                     self.histories.remove(&id);
                 }
             }

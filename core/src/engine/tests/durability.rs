@@ -377,6 +377,43 @@ fn a_command_whose_write_fails_changes_nothing_in_memory_or_on_disk() {
 }
 
 #[test]
+fn a_delete_whose_write_fails_leaves_the_history_and_waiting_deliveries_stored() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "Keep", "https://a.com", &["error"]);
+    fake.script("a.com", [status(502)]);
+    emit_error(&fake, &e, "x");
+    // Switched off, the webhook keeps its waiting delivery untried: nothing new is written for it.
+    ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": id, "enabled": false}));
+    fake.advance(500); // the outcome's write
+    fake.run();
+    let ours = || -> Vec<(String, Option<String>)> {
+        let keys = fake.keys().into_iter();
+        let keys = keys.filter(|k| k.contains(".delivery.") || k.contains(".body.") || k.contains(".history."));
+        keys.map(|k| (k.clone(), fake.stored(&k))).collect()
+    };
+    let before = ours();
+    assert_eq!(before.len(), 3, "a waiting delivery, its body and the history: {before:?}");
+    fake.fail_writes(true);
+    let err = call(&fake, &e, json!({"type": "deleteWebhook", "id": id})).expect_err("storage is full");
+    assert_eq!(err.code(), "storage");
+    // The removals of the failed write may have gone through (they go first, to free space);
+    // once storage takes writes again, what the delete would have removed is stored again.
+    fake.fail_writes(false);
+    for _ in 0..3 {
+        fake.advance(60_000);
+        fake.run();
+    }
+    assert_eq!(ours(), before);
+    drop(e);
+    fake.stop_worker();
+    let again = start(&fake);
+    assert_eq!(webhook(&fake, &again, &id)["pendingDeliveries"], 1);
+    let history = ok(&fake, &again, json!({"type": "getHistory", "webhookId": id}));
+    assert!(history["entries"].as_array().is_some_and(|e| !e.is_empty()), "{history}");
+}
+
+#[test]
 fn an_event_that_cannot_be_stored_is_still_tried_and_is_stored_once_there_is_room() {
     let fake = Fake::at(T0);
     let e = start(&fake);
