@@ -211,12 +211,21 @@ export function createForm(ctx) {
   }
 
   function showFieldErrors(fields) {
+    // Some fields share one message element (the secret and the sign box): it shows all of theirs.
+    /** @type {Map<HTMLElement, string[]>} */
+    const shown = new Map();
     for (const f of FIELDS) {
       const messages = fields.filter((m) => m.field === f).map((m) => m.message);
-      errors[f].textContent = messages.join(' ');
-      errors[f].hidden = messages.length === 0;
+      shown.set(errors[f], [...(shown.get(errors[f]) ?? []), ...messages]);
       inputs[f].setAttribute('aria-invalid', String(messages.length > 0));
     }
+    for (const [element, messages] of shown) {
+      element.textContent = messages.join(' ');
+      element.hidden = messages.length === 0;
+    }
+    // A fault of no field the form shows (the form as a whole) goes to the status line.
+    const elsewhere = fields.filter((m) => !FIELDS.includes(m.field));
+    if (elsewhere.length) formStatus.textContent = elsewhere.map((m) => m.message).join(' ');
     const first = FIELDS.find((f) => fields.some((m) => m.field === f));
     if (first) (first === 'events' ? eventBoxes[0] : inputs[first]).focus();
   }

@@ -94,3 +94,36 @@ test('a batch set in the form arrives as one request after its window, across a 
   assert.equal(receiver.to('/ok/digest').length, 1, 'sent once');
   await page.close();
 });
+
+test('numbers that are not whole, and a secret of the wrong shape, are refused with a message on their field', async () => {
+  const page = await ext.context.newPage();
+  await page.goto(ext.url('options/options.html'));
+  await page.getByLabel('Name').fill('Numbers');
+  await page.getByLabel('URL').fill(`${receiver.base}/ok/n`);
+  await page.getByRole('checkbox', { name: 'Error', exact: true }).check();
+  await page.getByLabel('Send events together, as one request').check();
+  await page.getByLabel('Wait up to').fill('1.5');
+  await page.getByRole('button', { name: /Add Webhook/ }).click();
+  await page
+    .locator('#options-batch-error')
+    .filter({ hasText: /whole seconds/ })
+    .waitFor();
+  await page.getByLabel('Wait up to').fill('2');
+  await page.locator('#options-nth').fill('2.5');
+  await page.getByRole('button', { name: /Add Webhook/ }).click();
+  await page
+    .locator('#options-conditions-error')
+    .filter({ hasText: /Every Nth message.*whole number/ })
+    .waitFor();
+  assert.equal(await page.locator('#options-batch-error').isHidden(), true, 'the fixed field is clear again');
+  await page.locator('#options-nth').fill('');
+  await page.locator('#options-secret').fill('mysecret');
+  await page.getByRole('button', { name: /Add Webhook/ }).click();
+  await page
+    .locator('#options-secret-error')
+    .filter({ hasText: /whsec_/ })
+    .waitFor();
+  assert.equal(await page.locator('#options-secret').getAttribute('aria-invalid'), 'true');
+  assert.deepEqual((await ext.call({ type: 'listWebhooks' })).webhooks, [], 'nothing saved');
+  await page.close();
+});

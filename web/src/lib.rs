@@ -22,7 +22,7 @@ use autochat_core::values::field::FieldMessage;
 use autochat_core::values::time::Millis as Now;
 use autochat_core::values::time::{self, Millis};
 use autochat_core::webhooks::format_choice::check_format;
-use autochat_core::webhooks::webhook::{validate_draft, WebhookDraft};
+use autochat_core::webhooks::webhook::{draft_from_value, validate_draft, WebhookDraft};
 use autochat_core::{Engine, Policies};
 use ports::{BrowserPorts, OUTBOX_ALARM};
 use std::rc::Rc;
@@ -114,27 +114,20 @@ impl AutoChatCore {
 #[wasm_bindgen(js_name = validateWebhook)]
 pub fn validate_webhook(draft: &str) -> String {
     // Through a Value, like every command: one set of deserialisers in the wasm, not two.
-    let parsed = serde_json::from_str::<serde_json::Value>(draft).and_then(serde_json::from_value::<WebhookDraft>);
-    let check = match parsed {
-        Ok(draft) => match validate_draft(&draft) {
-            Ok(valid) => DraftCheck {
-                valid: true,
-                warnings: valid.warnings,
-                fields: Vec::new(),
-                origin_pattern: Some(valid.url.origin_pattern()),
-                needs_permission: !valid.url.is_local(),
-            },
-            Err(fields) => {
-                DraftCheck { valid: false, warnings: Vec::new(), fields, origin_pattern: None, needs_permission: false }
-            }
+    let parsed = serde_json::from_str::<serde_json::Value>(draft)
+        .map_err(|e| vec![FieldMessage::new("form", e.to_string())])
+        .and_then(draft_from_value);
+    let check = match parsed.and_then(|draft| validate_draft(&draft)) {
+        Ok(valid) => DraftCheck {
+            valid: true,
+            warnings: valid.warnings,
+            fields: Vec::new(),
+            origin_pattern: Some(valid.url.origin_pattern()),
+            needs_permission: !valid.url.is_local(),
         },
-        Err(e) => DraftCheck {
-            valid: false,
-            warnings: Vec::new(),
-            fields: vec![FieldMessage::new("form", e.to_string())],
-            origin_pattern: None,
-            needs_permission: false,
-        },
+        Err(fields) => {
+            DraftCheck { valid: false, warnings: Vec::new(), fields, origin_pattern: None, needs_permission: false }
+        }
     };
     to_json(&check)
 }

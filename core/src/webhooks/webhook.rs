@@ -121,6 +121,37 @@ pub struct ValidDraft {
     pub warnings: Vec<FieldMessage>,
 }
 
+/// Reads a form's draft from its JSON value. When it cannot be read, says which field is at fault
+/// where the form can show it: the numbers of the conditions and of batching must be whole (a
+/// form's number input still lets one type 1.5); anything else is a fault of the form itself.
+pub fn draft_from_value(value: serde_json::Value) -> Result<WebhookDraft, Vec<FieldMessage>> {
+    let error = match serde_json::from_value::<WebhookDraft>(value.clone()) {
+        Ok(draft) => return Ok(draft),
+        Err(error) => error,
+    };
+    let not_whole = |part: &str, number: &str| {
+        let n = value.get(part).and_then(|p| p.get(number)).filter(|n| !n.is_null());
+        n.is_some_and(|n| n.as_u64().is_none_or(|n| u32::try_from(n).is_err()))
+    };
+    let mut fields = Vec::new();
+    if not_whole("filter", "atMostEveryMinutes") {
+        let text = "\"At most one delivery every N minutes\" takes a whole number, 1 to 1440.";
+        fields.push(FieldMessage::new("conditions", text));
+    }
+    if not_whole("filter", "everyNthMessage") {
+        fields.push(FieldMessage::new("conditions", "\"Every Nth message\" takes a whole number, 2 to 10,000."));
+    }
+    if not_whole("batch", "windowSeconds") || not_whole("batch", "maxEvents") {
+        let ((w0, w1), (n0, n1)) = (crate::delivery::batch::WINDOW_SECONDS, crate::delivery::batch::BATCH_EVENTS);
+        let text = format!("A batch collects for {w0} to {w1} whole seconds, and holds {n0} to {n1} events.");
+        fields.push(FieldMessage::new("batch", text));
+    }
+    if fields.is_empty() {
+        fields.push(FieldMessage::new("form", error.to_string()));
+    }
+    Err(fields)
+}
+
 /// Validates every field and returns all problems at once, so the form can mark each field.
 pub fn validate_draft(draft: &WebhookDraft) -> Result<ValidDraft, Vec<FieldMessage>> {
     let mut errors = Vec::new();
@@ -252,6 +283,32 @@ mod tests {
 
     fn fields(errors: &[FieldMessage]) -> Vec<&str> {
         errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_draft_whose_numbers_are_not_whole_is_refused_on_the_field_that_holds_them() {
+        let base = json!({"name": "a", "url": "https://a.com", "events": ["error"]});
+        let with = |part: &str, value: serde_json::Value| {
+            let mut draft = base.clone();
+            draft[part] = value;
+            draft_from_value(draft).expect_err("not whole")
+        };
+        let throttle = with("filter", json!({"conditions": [], "atMostEveryMinutes": 1.5}));
+        assert_eq!(fields(&throttle), ["conditions"]);
+        assert!(throttle[0].message.contains("whole number, 1 to 1440"), "{}", throttle[0].message);
+        let nth = with("filter", json!({"conditions": [], "everyNthMessage": -2}));
+        assert!(nth[0].message.contains("Every Nth message"), "{}", nth[0].message);
+        let both = with("filter", json!({"conditions": [], "atMostEveryMinutes": 1e12, "everyNthMessage": 2.5}));
+        assert_eq!(fields(&both), ["conditions", "conditions"]);
+        let batch = with("batch", json!({"windowSeconds": 0.5, "maxEvents": 10}));
+        assert_eq!(fields(&batch), ["batch"]);
+        assert!(batch[0].message.contains("1 to 3600 whole seconds"), "{}", batch[0].message);
+        // Whatever else makes a draft unreadable is the form's own fault.
+        let form = draft_from_value(json!({"name": 7})).expect_err("not a draft");
+        assert_eq!(fields(&form), ["form"]);
+        let read =
+            draft_from_value(json!({"name": "a", "batch": {"windowSeconds": 60, "maxEvents": 10}})).expect("reads");
+        assert_eq!(read.batch.map(|b| b.window_seconds), Some(60));
     }
 
     #[test]
