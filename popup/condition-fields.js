@@ -34,17 +34,29 @@ export function createConditionFields(id, events) {
       placeholder: t('condition_value_placeholder'),
       value: condition?.value ?? '',
     });
+    // A chosen field stays chosen when the ticked events change, even one they no longer all
+    // carry (the core refuses that on the Conditions field when saving): a condition never turns
+    // silently into another.
     const fillFields = () => {
       const keep = fieldSelect.value || condition?.field;
-      fieldSelect.replaceChildren(...fields.map((f) => el('option', { value: f.value }, f.label)));
-      if (keep && fields.some((f) => f.value === keep)) fieldSelect.value = keep;
+      const options = fields.map((f) => el('option', { value: f.value }, f.label));
+      if (keep && !fields.some((f) => f.value === keep)) {
+        options.push(el('option', { value: keep }, fieldSelect.selectedOptions[0]?.textContent || keep));
+      }
+      fieldSelect.replaceChildren(...options);
+      if (keep) fieldSelect.value = keep;
       fillOps();
     };
     const fillOps = () => {
       const keep = opSelect.value || condition?.op;
       const field = fields.find((f) => f.value === fieldSelect.value);
-      opSelect.replaceChildren(...(field?.operators ?? []).map((o) => el('option', { value: o.value }, o.label)));
-      if (keep && field?.operators.some((o) => o.value === keep)) opSelect.value = keep;
+      if (!field) {
+        // A field no longer offered keeps its operator as it was.
+        if (!opSelect.options.length && keep) opSelect.replaceChildren(el('option', { value: keep }, keep));
+        return;
+      }
+      opSelect.replaceChildren(...field.operators.map((o) => el('option', { value: o.value }, o.label)));
+      if (keep && field.operators.some((o) => o.value === keep)) opSelect.value = keep;
     };
     fieldSelect.addEventListener('change', fillOps);
     const remove = el('button', { type: 'button', class: 'small', 'aria-label': t('condition_remove_label'), onclick: () => row.remove() }, '✕');

@@ -351,11 +351,12 @@ export function createForm(ctx) {
     describeRetry();
     formatFields.edit(webhook);
     signingFields.edit(webhook);
-    conditionFields.edit(webhook.filter);
-    batchFields.edit(webhook.batch);
+    // The events first: the condition rows offer the fields of the events ticked.
     eventBoxes.forEach((b) => {
       b.checked = webhook.events.includes(b.value);
     });
+    conditionFields.edit(webhook.filter);
+    batchFields.edit(webhook.batch);
     // Values arrive masked (********1234); sent back unchanged they keep what is stored.
     headersInput.value = Object.keys(webhook.headers).length ? JSON.stringify(webhook.headers, null, 2) : '';
     revealHeaders.hidden = Object.keys(webhook.headers).length === 0;

@@ -95,6 +95,40 @@ test('a batch set in the form arrives as one request after its window, across a 
   await page.close();
 });
 
+test("editing one webhook after another keeps the second's conditions, and a field the ticked events lack is refused, not swapped", async () => {
+  const mine = (name) => ({ name, url: `${receiver.base}/ok/${name}` });
+  await ext.call({ type: 'addWebhook', webhook: { ...mine('Chat'), events: ['message_sent'] } });
+  const milestoneFilter = { conditions: [{ field: 'data.value', op: 'ge', value: '1000' }], atMostEveryMinutes: null, everyNthMessage: null };
+  await ext.call({ type: 'addWebhook', webhook: { ...mine('Big'), events: ['milestone'], filter: milestoneFilter } });
+  const stored = async (name) => (await ext.call({ type: 'listWebhooks' })).webhooks.find((w) => w.name === name || w.name === `${name}!`);
+  const before = await stored('Big');
+  const page = await ext.context.newPage();
+  await page.goto(ext.url('options/options.html'));
+  const edit = (name) => page.getByRole('button', { name: new RegExp(`Edit ${name.replace('!', '\\!')}$`) }).click();
+  await edit('Chat');
+  await edit('Big'); // without cancelling the first
+  const row = page.locator('.condition-row').first();
+  assert.equal(await row.getByLabel('Field').inputValue(), 'data.value');
+  assert.equal(await row.getByLabel('Operator').inputValue(), 'ge');
+  await page.getByLabel('Name').fill('Big!');
+  await page.getByRole('button', { name: /Save/ }).click();
+  await page.getByRole('listitem').filter({ hasText: 'Big!' }).waitFor();
+  assert.deepEqual((await stored('Big')).filter, before.filter, 'the condition as it was');
+
+  // Ticking an event that lacks the row's field keeps the field, and saving is refused on it.
+  await edit('Big!');
+  await page.getByRole('checkbox', { name: 'Error', exact: true }).check();
+  assert.equal(await row.getByLabel('Field').inputValue(), 'data.value');
+  await page.getByRole('button', { name: /Save/ }).click();
+  await page
+    .locator('#options-conditions-error')
+    .filter({ hasText: /Milestone count is not in error events/ })
+    .waitFor();
+  const after = await stored('Big');
+  assert.deepEqual([after.events, after.filter], [['milestone'], before.filter], 'nothing saved');
+  await page.close();
+});
+
 test('numbers that are not whole, and a secret of the wrong shape, are refused with a message on their field', async () => {
   const page = await ext.context.newPage();
   await page.goto(ext.url('options/options.html'));
