@@ -1,14 +1,15 @@
 // @ts-check
-// The core's catalog (events, methods, retry modes, formats, placeholders, starters, hints) in the
-// browser's language. The core gives its English; each text has a message `catalog_<kind>_<value>_<part>`,
-// and the core's own test (core/src/protocol/catalog_words.rs) checks that the English messages
-// file says exactly what the core says, with keys built by the same rule as `catalogKey` here.
+// The core's catalog (events, methods, retry modes, formats, placeholders, starters, hints, and the
+// conditions' fields and operators) in the browser's language. The core gives its English; each
+// text has a message `catalog_<kind>_<value>_<part>`, and the core's own test
+// (core/src/protocol/catalog_words.rs) checks that the English messages file says exactly what
+// the core says, with keys built by the same rule as `catalogKey` here.
 import { t } from './i18n.js';
 
 /**
  * The message key of one catalog text: `catalog_<kind>_<value>_<part>` (no `_<part>` when `part`
  * is empty), the value lowercased with every character outside [a-z0-9] turned into `_`.
- * @param {string} kind `event`, `method`, `retry_mode`, `format`, `placeholder`, `starter` or `hint`
+ * @param {string} kind `event`, `method`, `retry_mode`, `format`, `placeholder`, `starter`, `hint`, `tested_field` or `operator`
  * @param {string} value the choice's value (a starter's English label; a hint's name)
  * @param {string} part `label`, `description`, `name`, `url_hint`, or '' for a hint
  */

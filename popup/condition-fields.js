@@ -2,6 +2,7 @@
 // The form's conditions: rows of field — operator — value (all must hold), "at most one delivery
 // every N minutes" and "only every Nth message". The fields offered, and the operators each
 // takes, come from the core for the events ticked; the core checks the rest when saving.
+import { catalogText } from './catalog-text.js';
 import { el } from './dom.js';
 import { t } from './i18n.js';
 import { conditionFields } from './wasm.js';
@@ -39,7 +40,7 @@ export function createConditionFields(id, events) {
     // silently into another.
     const fillFields = () => {
       const keep = fieldSelect.value || condition?.field;
-      const options = fields.map((f) => el('option', { value: f.value }, f.label));
+      const options = fields.map((f) => el('option', { value: f.value }, catalogText('tested_field', f.value, 'label', f.label)));
       if (keep && !fields.some((f) => f.value === keep)) {
         options.push(el('option', { value: keep }, fieldSelect.selectedOptions[0]?.textContent || keep));
       }
@@ -55,7 +56,7 @@ export function createConditionFields(id, events) {
         if (!opSelect.options.length && keep) opSelect.replaceChildren(el('option', { value: keep }, keep));
         return;
       }
-      opSelect.replaceChildren(...field.operators.map((o) => el('option', { value: o.value }, o.label)));
+      opSelect.replaceChildren(...field.operators.map((o) => el('option', { value: o.value }, catalogText('operator', o.value, 'label', o.label))));
       if (keep && field.operators.some((o) => o.value === keep)) opSelect.value = keep;
     };
     fieldSelect.addEventListener('change', fillOps);

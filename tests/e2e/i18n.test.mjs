@@ -68,6 +68,16 @@ test('the popup, the settings and the Webhook Manager speak German', async () =>
   await dialog.waitFor();
   assert.match(await dialog.textContent(), /Noch keine Webhooks\./);
   assert.deepEqual(await englishLeft(), [], 'the manager');
+
+  // A condition row: its fields and operators come from the core, and are shown in German too.
+  await dialog.getByRole('checkbox', { name: 'Nachricht gesendet', exact: true }).check();
+  await dialog.getByRole('button', { name: german.condition_add.message }).click();
+  const row = dialog.locator('.condition-row').first();
+  await row.getByLabel('Feld').selectOption('data.message');
+  const shownOptions = async (label) => (await row.getByLabel(label).locator('option').allTextContents()).join(' | ');
+  assert.match(await shownOptions('Feld'), /Ereignisname \| Nachricht \| Heute gesendet/);
+  assert.match(await shownOptions('Operator'), /enthält \| enthält nicht \| passt auf/);
+  assert.deepEqual(await englishLeft(), [], 'a condition row');
 });
 
 test('a webhook added and tested in German is delivered, and its item speaks German', async () => {

@@ -61,6 +61,14 @@ fn texts(catalog: &Catalog) -> Vec<(String, String)> {
     for (name, text) in &catalog.hints {
         out.push((key("hint", name, ""), text.clone()));
     }
+    // The conditions' fields and operators (`conditionFields` gives the pages those that suit the
+    // events ticked).
+    for f in crate::conditions::FIELDS {
+        out.push((key("tested_field", f.path, "label"), f.label.to_string()));
+    }
+    for op in crate::conditions::Operator::ALL {
+        out.push((key("operator", &wire(&op), "label"), op.label().to_string()));
+    }
     out
 }
 
