@@ -38,7 +38,8 @@ pub struct Entry {
     pub delivery_id: DeliveryId,
     /// The event's wire name.
     pub event: String,
-    /// The attempt's number for this delivery (0 when discarded before any attempt).
+    /// The attempt's number for this delivery (0 when discarded before any attempt, or when its
+    /// body could not be built: see [`Entry::unbuilt`]).
     pub attempt: u32,
     /// The HTTP status, when the endpoint answered.
     pub status: Option<u16>,
@@ -50,8 +51,17 @@ pub struct Entry {
     pub response: Option<String>,
     /// What became of the delivery.
     pub outcome: Outcome,
-    /// The payload, so the delivery can be sent again unchanged.
+    /// The payload, so the delivery can be sent again unchanged; for an [`Entry::unbuilt`] one,
+    /// the event's envelope (a batch's: a JSON array of envelopes), to build it from again.
     pub body: String,
+}
+
+impl Entry {
+    /// Whether this is an event that could not be turned into the webhook's body (a template that
+    /// no longer fits, a full outbox): failed without an attempt.
+    pub fn unbuilt(&self) -> bool {
+        self.attempt == 0 && self.outcome == Outcome::Failed
+    }
 }
 
 /// One webhook's history, newest first.
@@ -69,8 +79,8 @@ impl History {
     }
 
     /// The event and payload of a delivery still in the history.
-    pub fn payload(&self, delivery: &DeliveryId) -> Option<(&str, &str)> {
-        self.entries.iter().find(|e| &e.delivery_id == delivery).map(|e| (e.event.as_str(), e.body.as_str()))
+    pub fn payload(&self, delivery: &DeliveryId) -> Option<&Entry> {
+        self.entries.iter().find(|e| &e.delivery_id == delivery)
     }
 }
 
@@ -114,7 +124,10 @@ mod tests {
         assert_eq!(h.entries.len(), HISTORY_PER_WEBHOOK);
         assert_eq!(h.entries.front().map(|e| e.at), Some(Millis(59)));
         assert_eq!(h.entries.back().map(|e| e.at), Some(Millis(10)));
-        assert_eq!(h.payload(&DeliveryId::from_random([59; 12])), Some(("error", "{\"n\":59}")));
+        assert_eq!(
+            h.payload(&DeliveryId::from_random([59; 12])).map(|e| (e.event.as_str(), e.body.as_str())),
+            Some(("error", "{\"n\":59}"))
+        );
         assert_eq!(h.payload(&DeliveryId::from_random([0; 12])), None, "rolled off");
     }
 

@@ -191,11 +191,19 @@ impl<P: Ports> Engine<P> {
                 if let Some(reason) = redeliver_refusal(s.outbox().contains(delivery), false) {
                     return Err(Error::Refused(reason.into()));
                 }
-                let (event, body) = s
+                let past = s
                     .history(webhook)
                     .and_then(|h| h.payload(delivery))
-                    .map(|(e, b)| (e.to_string(), b.to_string()))
                     .ok_or_else(|| Error::Refused(redeliver_refusal(false, true).unwrap_or_default().into()))?;
+                let (event, unbuilt) = (past.event.clone(), past.unbuilt());
+                let mut body = past.body.clone();
+                if unbuilt {
+                    // Built now, with the webhook's format as it is: the fix that makes it buildable
+                    // (a template corrected) is why one sends it again.
+                    body = self.rebuild(s, webhook, &event, &body).map_err(|reason| {
+                        Error::Refused(format!("AutoChat still cannot build the message: {reason}"))
+                    })?;
+                }
                 let queued = s.queue(Delivery::new(delivery.clone(), webhook.clone(), event, body, now));
                 if !queued {
                     return Err(Error::Refused(
@@ -207,6 +215,21 @@ impl<P: Ports> Engine<P> {
             .await?;
         self.kick();
         Ok(Redelivered { delivery_id: delivery.clone(), waits_for_enable: !enabled })
+    }
+
+    /// A webhook's body for an event (or a batch) that could not be built before, from the
+    /// envelope text its history kept.
+    fn rebuild(&self, s: &super::state::State, webhook: &WebhookId, event: &str, kept: &str) -> Result<String, String> {
+        let w = s.registry().get(webhook).map_err(|e| e.to_string())?;
+        let choice = s.registry().meta(webhook).format_choice();
+        let settings = choice.settings(&w.url);
+        let unreadable = |_| "its event was not kept readably".to_string();
+        if event == "batch" {
+            let envelopes: Vec<Envelope> = serde_json::from_str(kept).map_err(unreadable)?;
+            return render_batch(choice.format, &settings, &envelopes, &self.version);
+        }
+        let envelope: Envelope = serde_json::from_str(kept).map_err(unreadable)?;
+        render(choice.format, &settings, &Occurrence { envelope: &envelope, envelope_json: kept })
     }
 
     /// An event that could not be turned into a webhook's body (a template that no longer fits,

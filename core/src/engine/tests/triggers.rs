@@ -128,3 +128,40 @@ fn a_batch_already_turned_into_a_delivery_is_not_sent_again() {
     assert_eq!(fake.sent().len(), 1, "the delivery, once");
     assert_eq!(fake.stored(&format!("autochat.batch.{id}")), None, "the stale batch is gone");
 }
+
+#[test]
+fn a_batch_that_found_the_outbox_full_is_built_again_when_redelivered() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    // A switched-off webhook holds the outbox full.
+    let holder = add(&fake, &e, "holder", "https://down.example.com", &["milestone"]);
+    ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": holder, "enabled": false}));
+    for n in 0..crate::delivery::outbox::MAX_PENDING_DELIVERIES {
+        let id = format!("msg_{n:024}");
+        let doc = json!({"id": id, "webhookId": holder, "event": "milestone", "bodyHash": "00", "createdAt": T0,
+            "attempts": 0, "nextAttemptAt": T0, "lastError": null, "seq": n});
+        fake.put(&format!("autochat.delivery.{id}"), &doc.to_string());
+    }
+    fake.put("autochat.body.00", "{}");
+    let e = start(&fake);
+    let id = add_batched(&fake, &e, 60, 10);
+    emit_error(&fake, &e, "one");
+    emit_error(&fake, &e, "two");
+    fake.advance(60_000);
+    e.wake();
+    fake.run();
+    assert!(fake.sent().is_empty());
+    let history = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}));
+    let entry = &history["entries"][0];
+    assert!(entry["error"].as_str().is_some_and(|e| e.contains("outbox is full")), "{entry}");
+    let batch = entry["deliveryId"].as_str().expect("an id").to_string();
+
+    ok(&fake, &e, json!({"type": "deleteWebhook", "id": holder})); // room again
+    ok(&fake, &e, json!({"type": "redeliver", "webhookId": id, "deliveryId": batch}));
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].header("webhook-id"), Some(batch.as_str()));
+    let body: Value = serde_json::from_str(sent[0].request.body.as_deref().unwrap_or_default()).expect("JSON");
+    assert_eq!((body["batch"].clone(), body["count"].clone()), (json!(true), json!(2)), "{body}");
+    assert_eq!(body["events"][1]["data"]["error"], "two");
+}
