@@ -157,6 +157,19 @@ impl Outbox {
         }
     }
 
+    /// Puts a delivery taken out by a change that could not be stored back in its place (a queue
+    /// is in `seq` order), counted in again.
+    pub fn put_back(&mut self, delivery: Delivery) {
+        let webhook = delivery.webhook_id.clone();
+        let at = self.queues.get(&webhook).map_or(0, |q| q.partition_point(|d| d.seq < delivery.seq));
+        self.admit(delivery);
+        if let Some(queue) = self.queues.get_mut(&webhook) {
+            if let Some(last) = queue.pop_back() {
+                queue.insert(at, last); // `at` is at most the length the queue had before
+            }
+        }
+    }
+
     /// Counts a delivery out.
     fn release(&mut self, delivery: &Delivery) {
         self.len -= 1;
@@ -343,6 +356,23 @@ mod tests {
             o.push(delivery(n, w, at));
         });
         o
+    }
+
+    #[test]
+    fn a_delivery_put_back_takes_its_place_again_and_is_counted() {
+        let mut o = Outbox::default();
+        for n in 1..=3 {
+            assert!(o.push(delivery(n, 1, 0)));
+        }
+        let (len, bytes) = (o.len, o.bytes);
+        let middle = o.remove(&wid(1), &DeliveryId::from_random([2; 12])).expect("queued");
+        let first = o.remove(&wid(1), &DeliveryId::from_random([1; 12])).expect("queued");
+        o.put_back(middle);
+        o.put_back(first);
+        let order: Vec<DeliveryId> = o.queue_of(&wid(1)).into_iter().map(|d| d.id).collect();
+        assert_eq!(order, (1..=3).map(|n| DeliveryId::from_random([n; 12])).collect::<Vec<_>>());
+        assert_eq!((o.len, o.bytes), (len, bytes));
+        assert!(o.carries_body(&body_hash("{}")));
     }
 
     #[test]

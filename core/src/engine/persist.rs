@@ -71,7 +71,7 @@ impl<P: Ports> Engine<P> {
         parts: &[Part<'_>],
         change: impl FnOnce(&mut State) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let snapshot = self.state.borrow_mut().snapshot(parts);
+        let mut snapshot = self.state.borrow_mut().snapshot(parts);
         let applied = change(&mut self.state.borrow_mut());
         let value = match applied {
             Ok(value) => value,
@@ -80,6 +80,7 @@ impl<P: Ports> Engine<P> {
                 return Err(refused);
             }
         };
+        self.state.borrow().settle(&mut snapshot);
         match self.flush().await {
             Ok(()) => Ok(value),
             Err(Error::Storage(why)) => {

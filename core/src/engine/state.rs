@@ -110,7 +110,18 @@ pub(super) struct Snapshot {
     registry: Option<Registry>,
     campaign: Option<Campaign>,
     histories: Vec<(WebhookId, Option<History>)>,
+    /// Queues as they were, until [`State::settle`] turns them into `queue_changes`.
     queues: Vec<(WebhookId, Vec<Delivery>)>,
+    queue_changes: Vec<QueueChange>,
+}
+
+/// What a command did to one webhook's waiting deliveries.
+struct QueueChange {
+    webhook: WebhookId,
+    /// Taken out by the command (discarded, or dropped with their webhook).
+    removed: Vec<Delivery>,
+    /// Queued by the command (a redelivery).
+    added: Vec<DeliveryId>,
 }
 
 /// One storage operation: entries to write, keys to remove, and the marks they came from.
@@ -396,6 +407,20 @@ impl State {
         snapshot
     }
 
+    /// Turns the queues of a snapshot into what the command just did to them, so that undoing it
+    /// touches only that: while its write is under way, deliveries are queued, sent and finished
+    /// in those queues too, and putting a whole queue back would drop the new ones and send the
+    /// finished ones again.
+    pub fn settle(&self, snapshot: &mut Snapshot) {
+        for (webhook, before) in std::mem::take(&mut snapshot.queues) {
+            let after: BTreeSet<DeliveryId> = self.outbox.queue_of(&webhook).into_iter().map(|d| d.id).collect();
+            let was: BTreeSet<DeliveryId> = before.iter().map(|d| d.id.clone()).collect();
+            let removed = before.into_iter().filter(|d| !after.contains(&d.id)).collect();
+            let added = after.into_iter().filter(|id| !was.contains(id)).collect();
+            snapshot.queue_changes.push(QueueChange { webhook, removed, added });
+        }
+    }
+
     /// Puts the parts back as they were, and marks them for the next write: the failed write's
     /// removals may have gone through (they go first, to free space), so storage may lack a
     /// history, a delivery, a body or the watched tab that memory holds again.
@@ -423,9 +448,22 @@ impl State {
                 }
             }
         }
+        // A change refused at once: nothing else ran since, the queues go back whole.
         for (id, queue) in snapshot.queues {
             queue.iter().for_each(|d| self.mark_delivery(&id, &d.id, When::Now));
             self.outbox.set_queue(&id, queue);
+        }
+        for change in snapshot.queue_changes {
+            for id in &change.added {
+                self.remove_delivery(&change.webhook, id, When::Now);
+            }
+            for delivery in change.removed {
+                if self.outbox.get(&change.webhook, &delivery.id).is_none() {
+                    let id = delivery.id.clone();
+                    self.outbox.put_back(delivery);
+                    self.mark_delivery(&change.webhook, &id, When::Now);
+                }
+            }
         }
     }
 

@@ -646,3 +646,53 @@ fn after_a_failed_write_every_stored_delivery_names_a_stored_body() {
     }
     assert!(fake.sent().iter().all(|s| s.stored_before_sending));
 }
+
+#[test]
+fn undoing_a_command_whose_write_failed_keeps_what_happened_meanwhile() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.script("a.com", std::iter::repeat_n(status(503), 3));
+    emit_error(&fake, &e, "old"); // waits after a 503
+    let old = fake.sent()[0].header("webhook-id").expect("an id").to_string();
+    fake.fail_writes(true);
+    fake.hold_writes(true);
+    let discard = json!({"type": "discardDeliveries", "webhookId": id, "deliveryId": old}).to_string();
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut discard = std::pin::pin!(e.handle_json_from(&discard, &crate::protocol::Caller::Extension));
+    assert!(std::future::Future::poll(discard.as_mut(), &mut cx).is_pending(), "the discard waits for its write");
+    fake.run();
+    // Meanwhile an event comes for the same webhook: it is queued behind the held write.
+    let emit = json!({"type": "emit", "event": "error", "data": {"error": "new"}}).to_string();
+    let mut emitted = std::pin::pin!(e.handle_json_from(&emit, &crate::protocol::Caller::Extension));
+    assert!(std::future::Future::poll(emitted.as_mut(), &mut cx).is_pending());
+    fake.run();
+    // The discard's write fails: the discard is undone, and the new event stays.
+    fake.fail_writes(false);
+    fake.hold_writes(false);
+    let reply = loop {
+        fake.run();
+        if let std::task::Poll::Ready(reply) = std::future::Future::poll(discard.as_mut(), &mut cx) {
+            break reply;
+        }
+    };
+    assert!(reply.contains("\"storage\""), "{reply}");
+    for _ in 0..4 {
+        fake.advance(60_000);
+        e.wake();
+        fake.run();
+    }
+    let _ = std::future::Future::poll(emitted.as_mut(), &mut cx);
+    let history = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}));
+    let mut delivered: Vec<String> = history["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["outcome"] == "delivered")
+        .filter_map(|entry| serde_json::from_str::<Value>(entry["body"].as_str()?).ok())
+        .map(|body| body["data"]["error"].as_str().unwrap_or_default().to_string())
+        .collect();
+    delivered.reverse(); // the history is newest first
+    assert_eq!(delivered, ["old", "new"], "both delivered once, in order");
+    assert_eq!(ok(&fake, &e, json!({"type": "getStatus"}))["pendingDeliveries"], 0);
+}
