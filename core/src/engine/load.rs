@@ -136,6 +136,7 @@ impl<P: Ports> Engine<P> {
             policies,
             state: RefCell::new(state),
             writer: RefCell::default(),
+            commands: RefCell::default(),
             notifier: RefCell::default(),
             tasks: Rc::default(),
             memory_at_start,

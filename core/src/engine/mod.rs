@@ -59,6 +59,8 @@ pub struct Engine<P: Ports> {
     policies: Policies,
     state: RefCell<State>,
     writer: RefCell<persist::Writer>,
+    /// Commands change state one at a time (see [`Engine::commit`]).
+    commands: RefCell<persist::CommandTurn>,
     notifier: RefCell<notify::Notifier>,
     /// Background tasks still running (see [`Engine::spawn`]).
     tasks: Rc<Cell<usize>>,

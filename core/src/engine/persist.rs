@@ -66,11 +66,15 @@ impl<P: Ports> Engine<P> {
     /// Carries out a command's change as one unit: applied to memory, then stored; if it cannot be
     /// stored (or the change itself is refused), `parts` are put back as they were, so the command
     /// changes nothing, in memory or on disk, and says so.
+    ///
+    /// Commands take turns: the next one starts once this one is stored or undone, so an undo
+    /// never puts back a part that another command changed meanwhile (and that says it is saved).
     pub(super) async fn commit<T>(
         self: &Rc<Self>,
         parts: &[Part<'_>],
         change: impl FnOnce(&mut State) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let _turn = Turn { engine: self }.await;
         let mut snapshot = self.state.borrow_mut().snapshot(parts);
         let applied = change(&mut self.state.borrow_mut());
         let value = match applied {
@@ -218,6 +222,45 @@ impl<P: Ports> Engine<P> {
             }
             writer.wake_waiters();
         }
+    }
+}
+
+/// Whether a command is changing state, and who waits for its turn.
+#[derive(Default)]
+pub(super) struct CommandTurn {
+    taken: bool,
+    waiters: Vec<Waker>,
+}
+
+/// Resolves when no other command is changing state, and holds the turn until dropped.
+struct Turn<'a, P: Ports> {
+    engine: &'a Engine<P>,
+}
+
+impl<'a, P: Ports> Future for Turn<'a, P> {
+    type Output = TurnHeld<'a, P>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut turn = self.engine.commands.borrow_mut();
+        if turn.taken {
+            turn.waiters.push(cx.waker().clone());
+            return Poll::Pending;
+        }
+        turn.taken = true;
+        Poll::Ready(TurnHeld { engine: self.engine })
+    }
+}
+
+/// A command's turn; the next command may start once it is dropped.
+struct TurnHeld<'a, P: Ports> {
+    engine: &'a Engine<P>,
+}
+
+impl<P: Ports> Drop for TurnHeld<'_, P> {
+    fn drop(&mut self) {
+        let mut turn = self.engine.commands.borrow_mut();
+        turn.taken = false;
+        turn.waiters.drain(..).for_each(Waker::wake);
     }
 }
 

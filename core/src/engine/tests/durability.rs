@@ -696,3 +696,51 @@ fn undoing_a_command_whose_write_failed_keeps_what_happened_meanwhile() {
     assert_eq!(delivered, ["old", "new"], "both delivered once, in order");
     assert_eq!(ok(&fake, &e, json!({"type": "getStatus"}))["pendingDeliveries"], 0);
 }
+
+#[test]
+fn a_command_waits_for_the_one_before_it_so_undoing_that_one_never_undoes_it() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "Before", "https://a.com", &["error"]);
+    fake.fail_writes(true);
+    fake.hold_writes(true);
+    let switch_off = json!({"type": "setWebhooksEnabled", "enabled": false}).to_string();
+    let rename = json!({"type": "updateWebhook", "id": id, "webhook": {"name": "After", "url": "https://a.com", "events": ["error"]}})
+        .to_string();
+    let (one, two) = {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut first = std::pin::pin!(e.handle_json_from(&switch_off, &crate::protocol::Caller::Extension));
+        assert!(std::future::Future::poll(first.as_mut(), &mut cx).is_pending());
+        fake.run();
+        let mut second = std::pin::pin!(e.handle_json_from(&rename, &crate::protocol::Caller::Extension));
+        assert!(std::future::Future::poll(second.as_mut(), &mut cx).is_pending());
+        fake.run();
+        // The first command's write fails; storage takes the second's.
+        fake.fail_writes(false);
+        fake.hold_writes(false);
+        let (mut one, mut two) = (None, None);
+        for _ in 0..20 {
+            fake.advance(1_000); // a failed write is tried again after a wait
+            fake.run();
+            if one.is_none() {
+                if let std::task::Poll::Ready(reply) = std::future::Future::poll(first.as_mut(), &mut cx) {
+                    one = Some(reply);
+                }
+            }
+            if two.is_none() {
+                if let std::task::Poll::Ready(reply) = std::future::Future::poll(second.as_mut(), &mut cx) {
+                    two = Some(reply);
+                }
+            }
+        }
+        (one.expect("the first answered"), two.expect("the second answered"))
+    };
+    assert!(one.contains("\"storage\""), "{one}");
+    assert!(two.contains("\"value\""), "{two}");
+    let list = ok(&fake, &e, json!({"type": "listWebhooks"}));
+    assert_eq!((list["webhooksEnabled"].clone(), list["webhooks"][0]["name"].clone()), (json!(true), json!("After")));
+    drop(e);
+    fake.stop_worker();
+    let again = start(&fake);
+    assert_eq!(webhook(&fake, &again, &id)["name"], "After", "and it is stored");
+}
