@@ -229,6 +229,11 @@ impl Outbox {
         self.queues.values().flatten()
     }
 
+    /// The waiting deliveries of `webhook`, in `seq` order.
+    pub fn queue(&self, webhook: &WebhookId) -> impl Iterator<Item = &Delivery> {
+        self.queues.get(webhook).into_iter().flatten()
+    }
+
     /// Every waiting delivery, mutably.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Delivery> {
         self.queues.values_mut().flatten()

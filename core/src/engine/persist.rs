@@ -11,7 +11,7 @@
 //! statistics and history. If the worker is stopped inside that window the outcome is lost and
 //! the delivery is sent again later with the same `webhook-id` (at-least-once).
 
-use super::state::{Part, State};
+use super::state::{Part, Snapshot, State};
 use super::Engine;
 use crate::ports::Ports;
 use crate::store::BATCH_KEY_PREFIX;
@@ -74,7 +74,7 @@ impl<P: Ports> Engine<P> {
         parts: &[Part<'_>],
         change: impl FnOnce(&mut State) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let _turn = Turn { engine: self }.await;
+        let turn = Turn { engine: self }.await;
         let mut snapshot = self.state.borrow_mut().snapshot(parts);
         let applied = change(&mut self.state.borrow_mut());
         let value = match applied {
@@ -85,8 +85,15 @@ impl<P: Ports> Engine<P> {
             }
         };
         self.state.borrow().settle(&mut snapshot);
+        self.store_or_undo(turn, snapshot).await?;
+        Ok(value)
+    }
+
+    /// Stores a command's change, or puts back what it changed if that cannot be stored; the
+    /// command's turn ends after. (Not generic: one copy for every command.)
+    async fn store_or_undo(self: &Rc<Self>, _turn: TurnHeld<'_, P>, snapshot: Snapshot) -> Result<(), Error> {
         match self.flush().await {
-            Ok(()) => Ok(value),
+            Ok(()) => Ok(()),
             Err(Error::Storage(why)) => {
                 self.state.borrow_mut().restore(snapshot);
                 self.notify_soon();

@@ -412,12 +412,21 @@ impl State {
     /// in those queues too, and putting a whole queue back would drop the new ones and send the
     /// finished ones again.
     pub fn settle(&self, snapshot: &mut Snapshot) {
+        // Both lists are in `seq` order, and a delivery keeps its `seq` while it waits: one walk
+        // through both finds what is only in one of them.
         for (webhook, before) in std::mem::take(&mut snapshot.queues) {
-            let after: BTreeSet<DeliveryId> = self.outbox.queue_of(&webhook).into_iter().map(|d| d.id).collect();
-            let was: BTreeSet<DeliveryId> = before.iter().map(|d| d.id.clone()).collect();
-            let removed = before.into_iter().filter(|d| !after.contains(&d.id)).collect();
-            let added = after.into_iter().filter(|id| !was.contains(id)).collect();
-            snapshot.queue_changes.push(QueueChange { webhook, removed, added });
+            let mut after = self.outbox.queue(&webhook).peekable();
+            let mut change = QueueChange { webhook: webhook.clone(), removed: Vec::new(), added: Vec::new() };
+            for d in before {
+                while let Some(new) = after.next_if(|a| a.seq < d.seq) {
+                    change.added.push(new.id.clone());
+                }
+                if after.next_if(|a| a.seq == d.seq).is_none() {
+                    change.removed.push(d);
+                }
+            }
+            change.added.extend(after.map(|a| a.id.clone()));
+            snapshot.queue_changes.push(change);
         }
     }
 
