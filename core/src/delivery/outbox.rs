@@ -265,19 +265,9 @@ impl Outbox {
         removed
     }
 
-    /// A webhook's waiting deliveries, oldest first (a copy, to put back with [`Outbox::set_queue`]).
+    /// A webhook's waiting deliveries, oldest first (a copy).
     pub fn queue_of(&self, webhook: &WebhookId) -> Vec<Delivery> {
-        self.queues.get(webhook).map(|q| q.iter().cloned().collect()).unwrap_or_default()
-    }
-
-    /// Replaces a webhook's waiting deliveries (undoing a change that could not be stored) with
-    /// `deliveries`, which are that webhook's, named, as [`Outbox::queue_of`] gave them.
-    pub fn set_queue(&mut self, webhook: &WebhookId, deliveries: Vec<Delivery>) {
-        self.remove_for_webhook(webhook);
-        for d in deliveries {
-            debug_assert!(&d.webhook_id == webhook && !d.body_hash.is_empty());
-            self.admit(d);
-        }
+        self.queue(webhook).cloned().collect()
     }
 
     /// Removes every delivery to `webhook` and returns them.

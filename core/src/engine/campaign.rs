@@ -59,18 +59,23 @@ impl<P: Ports> Engine<P> {
         first_failure
     }
 
-    /// Stop always stops: at once in memory, and on disk as soon as storage allows (a failed
-    /// write is retried); the reply says when it could not be stored yet.
+    /// Stop always stops: in memory once no other command is being stored (a command that fails
+    /// to store its change puts back what it changed, which must not bring a stopped campaign
+    /// back), and on disk as soon as storage allows (a failed write is retried; it is never
+    /// undone); the reply says when it could not be stored yet.
     pub(super) async fn stop_campaign(self: &Rc<Self>) -> Result<CampaignView, Error> {
-        let m = self.moment();
-        let events = {
-            let mut s = self.state.borrow_mut();
-            let mut scratch = s.campaign().clone();
-            let events = scratch.stop("Stopped by you.", m).map_err(|r| Error::Refused(r.0))?;
-            *s.campaign_mut(When::Now) = scratch;
-            events
+        let (events, stored) = {
+            let _turn = self.turn().await;
+            let m = self.moment();
+            let events = {
+                let mut s = self.state.borrow_mut();
+                let mut scratch = s.campaign().clone();
+                let events = scratch.stop("Stopped by you.", m).map_err(|r| Error::Refused(r.0))?;
+                *s.campaign_mut(When::Now) = scratch;
+                events
+            };
+            (events, self.flush().await)
         };
-        let stored = self.flush().await;
         let _ = self.emit_all(events).await;
         self.kick();
         let mut view = self.campaign_view(None);
@@ -85,17 +90,20 @@ impl<P: Ports> Engine<P> {
         self: &Rc<Self>,
         change: impl FnOnce(&mut Campaign, Moment) -> Result<Vec<Event>, Refusal>,
     ) -> Result<CampaignView, Error> {
-        let m = self.moment();
         // Every transition that changes the campaign causes an event; no event, no change (most
-        // tab updates concern other tabs), so only then is it stored.
-        let mut scratch = self.state.borrow().campaign().clone();
-        let events = change(&mut scratch, m).map_err(|r| Error::Refused(r.0))?;
-        if !events.is_empty() {
-            self.commit(&[Part::Campaign], |s| {
-                *s.campaign_mut(When::Now) = scratch;
-                Ok(())
+        // tab updates concern other tabs), so only then is the campaign replaced. Inside the
+        // command's turn: the campaign it starts from is the one no other command is changing.
+        let events = self
+            .commit(&[Part::Campaign], |s| {
+                let mut scratch = s.campaign().clone();
+                let events = change(&mut scratch, self.moment()).map_err(|r| Error::Refused(r.0))?;
+                if !events.is_empty() {
+                    *s.campaign_mut(When::Now) = scratch;
+                }
+                Ok(events)
             })
             .await?;
+        if !events.is_empty() {
             self.emit_all(events).await?;
             self.kick();
         }

@@ -74,19 +74,24 @@ impl<P: Ports> Engine<P> {
         parts: &[Part<'_>],
         change: impl FnOnce(&mut State) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let turn = Turn { engine: self }.await;
+        let turn = self.turn().await;
         let mut snapshot = self.state.borrow_mut().snapshot(parts);
         let applied = change(&mut self.state.borrow_mut());
+        self.state.borrow().settle(&mut snapshot);
         let value = match applied {
             Ok(value) => value,
             Err(refused) => {
-                self.state.borrow_mut().restore(snapshot);
+                self.state.borrow_mut().restore(snapshot, false);
                 return Err(refused);
             }
         };
-        self.state.borrow().settle(&mut snapshot);
         self.store_or_undo(turn, snapshot).await?;
         Ok(value)
+    }
+
+    /// Waits for the command turn (see [`Engine::commit`]); it is held until the value is dropped.
+    pub(super) fn turn(&self) -> impl Future<Output = TurnHeld<'_, P>> {
+        Turn { engine: self }
     }
 
     /// Stores a command's change, or puts back what it changed if that cannot be stored; the
@@ -95,7 +100,7 @@ impl<P: Ports> Engine<P> {
         match self.flush().await {
             Ok(()) => Ok(()),
             Err(Error::Storage(why)) => {
-                self.state.borrow_mut().restore(snapshot);
+                self.state.borrow_mut().restore(snapshot, true);
                 self.notify_soon();
                 Err(Error::Storage(format!("{why}. Nothing was changed")))
             }
@@ -259,7 +264,7 @@ impl<'a, P: Ports> Future for Turn<'a, P> {
 }
 
 /// A command's turn; the next command may start once it is dropped.
-struct TurnHeld<'a, P: Ports> {
+pub(super) struct TurnHeld<'a, P: Ports> {
     engine: &'a Engine<P>,
 }
 

@@ -430,25 +430,29 @@ impl State {
         }
     }
 
-    /// Puts the parts back as they were, and marks them for the next write: the failed write's
-    /// removals may have gone through (they go first, to free space), so storage may lack a
-    /// history, a delivery, a body or the watched tab that memory holds again.
-    pub fn restore(&mut self, snapshot: Snapshot) {
+    /// Puts the parts back as they were ([`State::settle`] first). After a failed write they are
+    /// marked for the next one: its removals may have gone through (they go first, to free space),
+    /// so storage may lack a history, a delivery, a body or the watched tab that memory holds again;
+    /// and a delivery put back waits for that write before its next attempt (persist first). A
+    /// change refused at once reached no storage: what it touched goes back as it was, unmarked.
+    pub fn restore(&mut self, snapshot: Snapshot, write_failed: bool) {
         if let Some(registry) = snapshot.registry {
             self.registry = registry;
-            self.now.registry = true;
+            self.now.registry |= write_failed;
             self.changed.webhooks = true;
         }
         if let Some(campaign) = snapshot.campaign {
             self.campaign = campaign;
-            self.now.campaign = true;
+            self.now.campaign |= write_failed;
             self.changed.campaign = true;
         }
         for (id, history) in snapshot.histories {
             self.now.removed_histories.remove(&id);
             match history {
                 Some(history) => {
-                    self.now.histories.insert(id.clone());
+                    if write_failed {
+                        self.now.histories.insert(id.clone());
+                    }
                     self.histories.insert(id, history);
                 }
                 None => {
@@ -457,11 +461,7 @@ impl State {
                 }
             }
         }
-        // A change refused at once: nothing else ran since, the queues go back whole.
-        for (id, queue) in snapshot.queues {
-            queue.iter().for_each(|d| self.mark_delivery(&id, &d.id, When::Now));
-            self.outbox.set_queue(&id, queue);
-        }
+        debug_assert!(snapshot.queues.is_empty(), "settled first");
         for change in snapshot.queue_changes {
             for id in &change.added {
                 self.remove_delivery(&change.webhook, id, When::Now);
@@ -471,6 +471,9 @@ impl State {
                     let id = delivery.id.clone();
                     self.outbox.put_back(delivery);
                     self.mark_delivery(&change.webhook, &id, When::Now);
+                    if write_failed {
+                        self.unstored.insert(id);
+                    }
                 }
             }
         }

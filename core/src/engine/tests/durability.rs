@@ -677,6 +677,7 @@ fn undoing_a_command_whose_write_failed_keeps_what_happened_meanwhile() {
         }
     };
     assert!(reply.contains("\"storage\""), "{reply}");
+    let tried_before = fake.sent().len();
     for _ in 0..4 {
         fake.advance(60_000);
         e.wake();
@@ -694,6 +695,9 @@ fn undoing_a_command_whose_write_failed_keeps_what_happened_meanwhile() {
         .collect();
     delivered.reverse(); // the history is newest first
     assert_eq!(delivered, ["old", "new"], "both delivered once, in order");
+    // The failed write removed the discarded delivery's key first: put back, it waits for the
+    // write that stores it again before it is tried (persist first).
+    assert!(fake.sent().iter().skip(tried_before).all(|s| s.stored_before_sending));
     assert_eq!(ok(&fake, &e, json!({"type": "getStatus"}))["pendingDeliveries"], 0);
 }
 
