@@ -42,7 +42,7 @@ export function createConditionFields(id, events) {
       const keep = fieldSelect.value || condition?.field;
       const options = fields.map((f) => el('option', { value: f.value }, catalogText('tested_field', f.value, 'label', f.label)));
       if (keep && !fields.some((f) => f.value === keep)) {
-        options.push(el('option', { value: keep }, fieldSelect.selectedOptions[0]?.textContent || keep));
+        options.push(el('option', { value: keep }, catalogText('tested_field', keep, 'label', keep)));
       }
       fieldSelect.replaceChildren(...options);
       if (keep) fieldSelect.value = keep;
@@ -53,7 +53,7 @@ export function createConditionFields(id, events) {
       const field = fields.find((f) => f.value === fieldSelect.value);
       if (!field) {
         // A field no longer offered keeps its operator as it was.
-        if (!opSelect.options.length && keep) opSelect.replaceChildren(el('option', { value: keep }, keep));
+        if (!opSelect.options.length && keep) opSelect.replaceChildren(el('option', { value: keep }, catalogText('operator', keep, 'label', keep)));
         return;
       }
       opSelect.replaceChildren(...field.operators.map((o) => el('option', { value: o.value }, catalogText('operator', o.value, 'label', o.label))));

@@ -198,6 +198,23 @@ fn regex(text: &str) -> Result<regex_lite::Regex, String> {
         })
 }
 
+/// The bounds of N in "at most one delivery every N minutes".
+pub const THROTTLE_MINUTES: (u32, u32) = (1, 1_440);
+/// The bounds of N in "only every Nth message".
+pub const EVERY_NTH_MESSAGE: (u32, u32) = (2, 10_000);
+
+/// What the form says of a throttle out of its bounds (or not a whole number).
+pub fn throttle_bounds() -> String {
+    let (lo, hi) = THROTTLE_MINUTES;
+    format!("\"At most one delivery every N minutes\" takes a whole number of minutes, {lo} to {hi}.")
+}
+
+/// What the form says of an "every Nth message" out of its bounds (or not a whole number).
+pub fn every_nth_bounds() -> String {
+    let (lo, hi) = EVERY_NTH_MESSAGE;
+    format!("\"Every Nth message\" takes a whole number, {lo} to {hi}.")
+}
+
 /// Checks a filter against the events the webhook is subscribed to.
 pub fn check(filter: &Filter, events: &[EventKind]) -> Result<(), Vec<FieldMessage>> {
     let mut errors = Vec::new();
@@ -234,11 +251,13 @@ pub fn check(filter: &Filter, events: &[EventKind]) -> Result<(), Vec<FieldMessa
             _ => {}
         }
     }
-    if filter.at_most_every_minutes.is_some_and(|m| !(1..=1440).contains(&m)) {
-        fail("\"At most one delivery every N minutes\" takes 1 to 1440 minutes.".into());
+    let (t0, t1) = THROTTLE_MINUTES;
+    if filter.at_most_every_minutes.is_some_and(|m| !(t0..=t1).contains(&m)) {
+        fail(throttle_bounds());
     }
-    if filter.every_nth_message.is_some_and(|n| !(2..=10_000).contains(&n)) {
-        fail("\"Every Nth message\" takes 2 to 10,000.".into());
+    let (n0, n1) = EVERY_NTH_MESSAGE;
+    if filter.every_nth_message.is_some_and(|n| !(n0..=n1).contains(&n)) {
+        fail(every_nth_bounds());
     }
     if errors.is_empty() {
         Ok(())

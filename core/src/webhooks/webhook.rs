@@ -135,11 +135,10 @@ pub fn draft_from_value(value: serde_json::Value) -> Result<WebhookDraft, Vec<Fi
     };
     let mut fields = Vec::new();
     if not_whole("filter", "atMostEveryMinutes") {
-        let text = "\"At most one delivery every N minutes\" takes a whole number, 1 to 1440.";
-        fields.push(FieldMessage::new("conditions", text));
+        fields.push(FieldMessage::new("conditions", conditions::throttle_bounds()));
     }
     if not_whole("filter", "everyNthMessage") {
-        fields.push(FieldMessage::new("conditions", "\"Every Nth message\" takes a whole number, 2 to 10,000."));
+        fields.push(FieldMessage::new("conditions", conditions::every_nth_bounds()));
     }
     if not_whole("batch", "windowSeconds") || not_whole("batch", "maxEvents") {
         let ((w0, w1), (n0, n1)) = (crate::delivery::batch::WINDOW_SECONDS, crate::delivery::batch::BATCH_EVENTS);
@@ -295,7 +294,7 @@ mod tests {
         };
         let throttle = with("filter", json!({"conditions": [], "atMostEveryMinutes": 1.5}));
         assert_eq!(fields(&throttle), ["conditions"]);
-        assert!(throttle[0].message.contains("whole number, 1 to 1440"), "{}", throttle[0].message);
+        assert!(throttle[0].message.contains("whole number of minutes, 1 to 1440"), "{}", throttle[0].message);
         let nth = with("filter", json!({"conditions": [], "everyNthMessage": -2}));
         assert!(nth[0].message.contains("Every Nth message"), "{}", nth[0].message);
         let both = with("filter", json!({"conditions": [], "atMostEveryMinutes": 1e12, "everyNthMessage": 2.5}));
