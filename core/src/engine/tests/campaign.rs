@@ -234,35 +234,27 @@ fn a_pause_waiting_for_a_settings_save_keeps_the_new_settings() {
     setup_campaign(&fake, &e, 10);
     start_in_tab(&fake, &e);
     fake.hold_writes(true);
-    let save = json!({"type": "saveCampaign", "campaign": {"messages": "New words", "order": "sequential",
-        "minIntervalSeconds": 30, "maxIntervalSeconds": 30, "dailyLimit": 10}})
-    .to_string();
-    let pause = json!({"type": "pauseCampaign"}).to_string();
-    let other = json!({"type": "setWebhooksEnabled", "enabled": true}).to_string();
-    {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        // Another command holds the turn while its write is under way; the save and the pause wait.
-        let mut first = std::pin::pin!(e.handle_json_from(&other, &crate::protocol::Caller::Extension));
-        assert!(std::future::Future::poll(first.as_mut(), &mut cx).is_pending());
+    // Another command holds the turn while its write is under way; the save and the pause wait.
+    let mut first = Pending::send(&e, json!({"type": "setWebhooksEnabled", "enabled": true}));
+    fake.run();
+    let mut saving = Pending::send(
+        &e,
+        json!({"type": "saveCampaign", "campaign": {"messages": "New words",
+        "order": "sequential", "minIntervalSeconds": 30, "maxIntervalSeconds": 30, "dailyLimit": 10}}),
+    );
+    fake.run();
+    let mut pausing = Pending::send(&e, json!({"type": "pauseCampaign"}));
+    fake.run();
+    assert!(first.poll().is_none() && saving.poll().is_none() && pausing.poll().is_none(), "all wait");
+    fake.hold_writes(false);
+    for _ in 0..20 {
         fake.run();
-        let mut saving = std::pin::pin!(e.handle_json_from(&save, &crate::protocol::Caller::Extension));
-        assert!(std::future::Future::poll(saving.as_mut(), &mut cx).is_pending(), "the save waits for its turn");
-        fake.run();
-        let mut pausing = std::pin::pin!(e.handle_json_from(&pause, &crate::protocol::Caller::Extension));
-        assert!(std::future::Future::poll(pausing.as_mut(), &mut cx).is_pending());
-        fake.run();
-        fake.hold_writes(false);
-        let (mut done, mut saved, mut paused) = (false, false, false);
-        for _ in 0..20 {
-            fake.run();
-            done = done || std::future::Future::poll(first.as_mut(), &mut cx).is_ready();
-            saved = saved || std::future::Future::poll(saving.as_mut(), &mut cx).is_ready();
-            if saved {
-                paused = paused || std::future::Future::poll(pausing.as_mut(), &mut cx).is_ready();
-            }
+        first.poll();
+        if saving.poll().is_some() {
+            pausing.poll();
         }
-        assert!(done && saved && paused);
     }
+    assert!(first.poll().is_some() && saving.poll().is_some() && pausing.poll().is_some());
     let c = ok(&fake, &e, json!({"type": "getCampaign"}));
     assert_eq!(c["status"], "paused");
     assert_eq!(c["config"]["messages"], "New words", "the pause started from the saved settings: {c}");
@@ -276,31 +268,23 @@ fn stop_pressed_while_a_settings_save_fails_stays_stopped() {
     start_in_tab(&fake, &e);
     fake.fail_writes(true);
     fake.hold_writes(true);
-    let save = json!({"type": "saveCampaign", "campaign": {"messages": "New words", "order": "sequential",
-        "minIntervalSeconds": 30, "maxIntervalSeconds": 30, "dailyLimit": 10}})
-    .to_string();
-    let stop = json!({"type": "stopCampaign"}).to_string();
-    {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        let mut saving = std::pin::pin!(e.handle_json_from(&save, &crate::protocol::Caller::Extension));
-        assert!(std::future::Future::poll(saving.as_mut(), &mut cx).is_pending());
+    let mut saving = Pending::send(
+        &e,
+        json!({"type": "saveCampaign", "campaign": {"messages": "New words",
+        "order": "sequential", "minIntervalSeconds": 30, "maxIntervalSeconds": 30, "dailyLimit": 10}}),
+    );
+    fake.run();
+    let mut stopping = Pending::send(&e, json!({"type": "stopCampaign"}));
+    fake.run();
+    fake.hold_writes(false); // the save's write fails, and the save is undone
+    for _ in 0..20 {
+        fake.advance(1_000); // a failed write is tried again after a wait
         fake.run();
-        let mut stopping = std::pin::pin!(e.handle_json_from(&stop, &crate::protocol::Caller::Extension));
-        let mut stopped = std::future::Future::poll(stopping.as_mut(), &mut cx).is_ready();
-        fake.run();
-        fake.hold_writes(false); // the save's write fails, and the save is undone
-        let mut saved = None;
-        for _ in 0..20 {
-            fake.run();
-            if saved.is_none() {
-                if let std::task::Poll::Ready(reply) = std::future::Future::poll(saving.as_mut(), &mut cx) {
-                    saved = Some(reply);
-                }
-            }
-            stopped = stopped || std::future::Future::poll(stopping.as_mut(), &mut cx).is_ready();
-        }
-        assert!(saved.is_some_and(|r| r.contains("\"storage\"")) && stopped);
+        saving.poll();
+        stopping.poll();
     }
+    assert!(saving.poll().is_some_and(|r| r.contains("\"storage\"")), "{:?}", saving.poll());
+    assert!(stopping.poll().is_some());
     fake.fail_writes(false);
     fake.advance(60_000);
     fake.run();

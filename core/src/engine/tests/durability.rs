@@ -657,33 +657,29 @@ fn undoing_a_command_whose_write_failed_keeps_what_happened_meanwhile() {
     let old = fake.sent()[0].header("webhook-id").expect("an id").to_string();
     fake.fail_writes(true);
     fake.hold_writes(true);
-    let discard = json!({"type": "discardDeliveries", "webhookId": id, "deliveryId": old}).to_string();
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut discard = std::pin::pin!(e.handle_json_from(&discard, &crate::protocol::Caller::Extension));
-    assert!(std::future::Future::poll(discard.as_mut(), &mut cx).is_pending(), "the discard waits for its write");
+    let mut discard = Pending::send(&e, json!({"type": "discardDeliveries", "webhookId": id, "deliveryId": old}));
     fake.run();
     // Meanwhile an event comes for the same webhook: it is queued behind the held write.
-    let emit = json!({"type": "emit", "event": "error", "data": {"error": "new"}}).to_string();
-    let mut emitted = std::pin::pin!(e.handle_json_from(&emit, &crate::protocol::Caller::Extension));
-    assert!(std::future::Future::poll(emitted.as_mut(), &mut cx).is_pending());
+    let mut emitted = Pending::send(&e, json!({"type": "emit", "event": "error", "data": {"error": "new"}}));
     fake.run();
+    assert!(discard.poll().is_none() && emitted.poll().is_none(), "both wait for the write");
     // The discard's write fails: the discard is undone, and the new event stays.
     fake.fail_writes(false);
     fake.hold_writes(false);
-    let reply = loop {
+    for _ in 0..20 {
         fake.run();
-        if let std::task::Poll::Ready(reply) = std::future::Future::poll(discard.as_mut(), &mut cx) {
-            break reply;
+        if discard.poll().is_some() {
+            break;
         }
-    };
-    assert!(reply.contains("\"storage\""), "{reply}");
+    }
+    assert!(discard.poll().is_some_and(|r| r.contains("\"storage\"")), "{:?}", discard.poll());
     let tried_before = fake.sent().len();
     for _ in 0..4 {
         fake.advance(60_000);
         e.wake();
         fake.run();
     }
-    let _ = std::future::Future::poll(emitted.as_mut(), &mut cx);
+    assert!(emitted.poll().is_some());
     let history = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}));
     let mut delivered: Vec<String> = history["entries"]
         .as_array()
@@ -708,39 +704,24 @@ fn a_command_waits_for_the_one_before_it_so_undoing_that_one_never_undoes_it() {
     let id = add(&fake, &e, "Before", "https://a.com", &["error"]);
     fake.fail_writes(true);
     fake.hold_writes(true);
-    let switch_off = json!({"type": "setWebhooksEnabled", "enabled": false}).to_string();
-    let rename = json!({"type": "updateWebhook", "id": id, "webhook": {"name": "After", "url": "https://a.com", "events": ["error"]}})
-        .to_string();
-    let (one, two) = {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        let mut first = std::pin::pin!(e.handle_json_from(&switch_off, &crate::protocol::Caller::Extension));
-        assert!(std::future::Future::poll(first.as_mut(), &mut cx).is_pending());
+    let mut first = Pending::send(&e, json!({"type": "setWebhooksEnabled", "enabled": false}));
+    fake.run();
+    let mut second = Pending::send(
+        &e,
+        json!({"type": "updateWebhook", "id": id, "webhook": {"name": "After", "url": "https://a.com", "events": ["error"]}}),
+    );
+    fake.run();
+    // The first command's write fails; storage takes the second's.
+    fake.fail_writes(false);
+    fake.hold_writes(false);
+    for _ in 0..20 {
+        fake.advance(1_000); // a failed write is tried again after a wait
         fake.run();
-        let mut second = std::pin::pin!(e.handle_json_from(&rename, &crate::protocol::Caller::Extension));
-        assert!(std::future::Future::poll(second.as_mut(), &mut cx).is_pending());
-        fake.run();
-        // The first command's write fails; storage takes the second's.
-        fake.fail_writes(false);
-        fake.hold_writes(false);
-        let (mut one, mut two) = (None, None);
-        for _ in 0..20 {
-            fake.advance(1_000); // a failed write is tried again after a wait
-            fake.run();
-            if one.is_none() {
-                if let std::task::Poll::Ready(reply) = std::future::Future::poll(first.as_mut(), &mut cx) {
-                    one = Some(reply);
-                }
-            }
-            if two.is_none() {
-                if let std::task::Poll::Ready(reply) = std::future::Future::poll(second.as_mut(), &mut cx) {
-                    two = Some(reply);
-                }
-            }
-        }
-        (one.expect("the first answered"), two.expect("the second answered"))
-    };
-    assert!(one.contains("\"storage\""), "{one}");
-    assert!(two.contains("\"value\""), "{two}");
+        first.poll();
+        second.poll();
+    }
+    assert!(first.poll().is_some_and(|r| r.contains("\"storage\"")), "{:?}", first.poll());
+    assert!(second.poll().is_some_and(|r| r.contains("\"value\"")), "{:?}", second.poll());
     let list = ok(&fake, &e, json!({"type": "listWebhooks"}));
     assert_eq!((list["webhooksEnabled"].clone(), list["webhooks"][0]["name"].clone()), (json!(true), json!("After")));
     drop(e);

@@ -56,6 +56,35 @@ fn call(fake: &Fake, engine: &Rc<Engine<Fake>>, command: Value) -> Result<Value,
     }
 }
 
+/// A command sent as a page does, not awaited: the test moves the fake along and polls it, to
+/// see what happens while it is under way (its write held or failing, another command waiting).
+struct Pending {
+    reply: std::pin::Pin<Box<dyn std::future::Future<Output = String>>>,
+    done: Option<String>,
+}
+
+impl Pending {
+    fn send(engine: &Rc<Engine<Fake>>, command: Value) -> Self {
+        let engine = Rc::clone(engine);
+        let text = command.to_string();
+        let reply = Box::pin(async move { engine.handle_json_from(&text, &crate::protocol::Caller::Extension).await });
+        let mut pending = Pending { reply, done: None };
+        pending.poll();
+        pending
+    }
+
+    /// Polls it once unless it has answered; returns the answer, if any.
+    fn poll(&mut self) -> Option<&str> {
+        if self.done.is_none() {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            if let std::task::Poll::Ready(reply) = self.reply.as_mut().poll(&mut cx) {
+                self.done = Some(reply);
+            }
+        }
+        self.done.as_deref()
+    }
+}
+
 fn ok(fake: &Fake, engine: &Rc<Engine<Fake>>, command: Value) -> Value {
     call(fake, engine, command.clone()).unwrap_or_else(|e| panic!("{command} failed: {e:?}"))
 }
