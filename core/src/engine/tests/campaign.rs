@@ -247,13 +247,7 @@ fn a_pause_waiting_for_a_settings_save_keeps_the_new_settings() {
     fake.run();
     assert!(first.poll().is_none() && saving.poll().is_none() && pausing.poll().is_none(), "all wait");
     fake.hold_writes(false);
-    for _ in 0..20 {
-        fake.run();
-        first.poll();
-        if saving.poll().is_some() {
-            pausing.poll();
-        }
-    }
+    Pending::drive(&fake, &mut [&mut first, &mut saving, &mut pausing]);
     assert!(first.poll().is_some() && saving.poll().is_some() && pausing.poll().is_some());
     let c = ok(&fake, &e, json!({"type": "getCampaign"}));
     assert_eq!(c["status"], "paused");
@@ -277,12 +271,7 @@ fn stop_pressed_while_a_settings_save_fails_stays_stopped() {
     let mut stopping = Pending::send(&e, json!({"type": "stopCampaign"}));
     fake.run();
     fake.hold_writes(false); // the save's write fails, and the save is undone
-    for _ in 0..20 {
-        fake.advance(1_000); // a failed write is tried again after a wait
-        fake.run();
-        saving.poll();
-        stopping.poll();
-    }
+    Pending::drive(&fake, &mut [&mut saving, &mut stopping]);
     assert!(saving.poll().is_some_and(|r| r.contains("\"storage\"")), "{:?}", saving.poll());
     assert!(stopping.poll().is_some());
     fake.fail_writes(false);

@@ -83,6 +83,18 @@ impl Pending {
         }
         self.done.as_deref()
     }
+
+    /// Moves the fake along for 20 s, a second at a time (a failed write is tried again after a
+    /// wait), polling every command under way as it goes.
+    fn drive(fake: &Fake, pending: &mut [&mut Pending]) {
+        for _ in 0..20 {
+            fake.advance(1_000);
+            fake.run();
+            pending.iter_mut().for_each(|p| {
+                p.poll();
+            });
+        }
+    }
 }
 
 fn ok(fake: &Fake, engine: &Rc<Engine<Fake>>, command: Value) -> Value {
