@@ -127,7 +127,7 @@ impl Outbox {
     /// Appends a delivery, giving it the next `seq`, or counts it as dropped when the outbox is
     /// full. Returns whether it was queued.
     pub fn push(&mut self, mut delivery: Delivery) -> bool {
-        if self.len >= MAX_PENDING_DELIVERIES || self.bytes + delivery.body.len() > MAX_PENDING_BYTES {
+        if !self.has_room(delivery.body.len()) {
             self.dropped_when_full += 1;
             return false;
         }
@@ -136,6 +136,12 @@ impl Outbox {
         delivery.body_hash = body_hash(&delivery.body);
         self.admit(delivery);
         true
+    }
+
+    /// Whether a delivery whose body has `body_bytes` bytes would be queued now. A caller that can
+    /// refuse instead (a Redeliver the user may try again) asks first, so nothing is counted dropped.
+    pub fn has_room(&self, body_bytes: usize) -> bool {
+        self.len < MAX_PENDING_DELIVERIES && self.bytes + body_bytes <= MAX_PENDING_BYTES
     }
 
     /// Queues a named delivery last for its webhook and counts it in (its bytes and its body).

@@ -204,8 +204,10 @@ impl<P: Ports> Engine<P> {
                         Error::Refused(format!("AutoChat still cannot build the message: {reason}"))
                     })?;
                 }
-                let queued = s.queue(Delivery::new(delivery.clone(), webhook.clone(), event, body, now));
-                if !queued {
+                // Asked first: a refused Redeliver is the user's to try again, not an event dropped.
+                if !s.outbox().has_room(body.len())
+                    || !s.queue(Delivery::new(delivery.clone(), webhook.clone(), event, body, now))
+                {
                     return Err(Error::Refused(
                         "The outbox is full; wait for waiting deliveries to go out, then try again.".into(),
                     ));

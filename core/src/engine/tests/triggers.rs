@@ -133,16 +133,7 @@ fn a_batch_already_turned_into_a_delivery_is_not_sent_again() {
 fn a_batch_that_found_the_outbox_full_is_built_again_when_redelivered() {
     let fake = Fake::at(T0);
     let e = start(&fake);
-    // A switched-off webhook holds the outbox full.
-    let holder = add(&fake, &e, "holder", "https://down.example.com", &["milestone"]);
-    ok(&fake, &e, json!({"type": "setWebhookEnabled", "id": holder, "enabled": false}));
-    for n in 0..crate::delivery::outbox::MAX_PENDING_DELIVERIES {
-        let id = format!("msg_{n:024}");
-        let doc = json!({"id": id, "webhookId": holder, "event": "milestone", "bodyHash": "00", "createdAt": T0,
-            "attempts": 0, "nextAttemptAt": T0, "lastError": null, "seq": n});
-        fake.put(&format!("autochat.delivery.{id}"), &doc.to_string());
-    }
-    fake.put("autochat.body.00", "{}");
+    let holder = fill_outbox(&fake, &e);
     let e = start(&fake);
     let id = add_batched(&fake, &e, 60, 10);
     emit_error(&fake, &e, "one");
@@ -164,4 +155,41 @@ fn a_batch_that_found_the_outbox_full_is_built_again_when_redelivered() {
     let body: Value = serde_json::from_str(sent[0].request.body.as_deref().unwrap_or_default()).expect("JSON");
     assert_eq!((body["batch"].clone(), body["count"].clone()), (json!(true), json!(2)), "{body}");
     assert_eq!(body["events"][1]["data"]["error"], "two");
+}
+
+#[test]
+fn a_redeliver_refused_for_a_full_outbox_is_not_counted_as_dropped() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "Alerts", "https://a.com/alerts", &["error"]);
+    emit_error(&fake, &e, "disk full");
+    fake.run();
+    let past = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}))["entries"][0]["deliveryId"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    fill_outbox(&fake, &e);
+    let e = start(&fake);
+
+    let refused =
+        call(&fake, &e, json!({"type": "redeliver", "webhookId": id, "deliveryId": past})).expect_err("no room for it");
+    assert!(refused.message().contains("outbox is full"), "{}", refused.message());
+    let list = ok(&fake, &e, json!({"type": "listWebhooks"}));
+    assert_eq!((list["droppedWhenFull"].clone(), list["warning"].clone()), (json!(0), Value::Null));
+    assert_eq!(fake.sent().len(), 1, "only the first delivery");
+}
+
+/// Adds a switched-off webhook and stores as many deliveries for it as the outbox holds; the
+/// caller starts a new engine to read them. Returns the holder's id.
+fn fill_outbox(fake: &Fake, e: &Rc<Engine<Fake>>) -> String {
+    let holder = add(fake, e, "holder", "https://down.example.com", &["milestone"]);
+    ok(fake, e, json!({"type": "setWebhookEnabled", "id": holder, "enabled": false}));
+    for n in 0..crate::delivery::outbox::MAX_PENDING_DELIVERIES {
+        let id = format!("msg_{n:024}");
+        let doc = json!({"id": id, "webhookId": holder, "event": "milestone", "bodyHash": "00", "createdAt": T0,
+            "attempts": 0, "nextAttemptAt": T0, "lastError": null, "seq": n});
+        fake.put(&format!("autochat.delivery.{id}"), &doc.to_string());
+    }
+    fake.put("autochat.body.00", "{}");
+    holder
 }
