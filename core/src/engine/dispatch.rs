@@ -249,18 +249,7 @@ impl<P: Ports> Engine<P> {
     ) {
         let error = format!("AutoChat could not build the message: {reason}");
         s.registry_mut(When::Now).record_failure(webhook, None, &error, now);
-        s.history_mut(webhook, When::Now).record(Entry {
-            at: now,
-            delivery_id: delivery.clone(),
-            event: event.to_string(),
-            attempt: 0,
-            status: None,
-            error: Some(error),
-            duration_ms: 0,
-            response: None,
-            outcome: Outcome::Failed,
-            body: envelope.to_string(),
-        });
+        record_unsent(s, webhook, delivery, event, envelope, error, now);
     }
 
     /// Turns every due batch into a delivery (marked for storage; the caller stores it before any
@@ -278,7 +267,14 @@ impl<P: Ports> Engine<P> {
                 Ok(body) => {
                     let queued = s.queue(Delivery::new(batch.id.clone(), webhook.clone(), "batch".into(), body, now));
                     if !queued {
-                        self.record_unbuildable(s, webhook, &batch.id, "batch", &joined, "the outbox is full", now);
+                        // The outbox's doing, not the endpoint's: counted as dropped (by `queue`) and
+                        // kept in the history for Redeliver, but not a failure of the webhook, which
+                        // five in a row would switch off while its endpoint is healthy.
+                        let error = format!(
+                            "Never queued: the outbox was full ({}). Redeliver it once there is room.",
+                            super::views::outbox_limits()
+                        );
+                        record_unsent(s, webhook, &batch.id, "batch", &joined, error, now);
                     }
                 }
                 Err(reason) => self.record_unbuildable(s, webhook, &batch.id, "batch", &joined, &reason, now),
@@ -430,6 +426,31 @@ fn service_answer(format: Format, outcome: &HttpOutcome) -> Answer {
         HttpOutcome::Response { status, body, .. } => answers::read(format, *status, body),
         _ => Answer::default(),
     }
+}
+
+/// Writes into a webhook's history an event that was never sent (attempt 0, failed, its envelope
+/// kept), which Redeliver builds again (see `Entry::unbuilt`).
+fn record_unsent(
+    s: &mut super::state::State,
+    webhook: &WebhookId,
+    delivery: &DeliveryId,
+    event: &str,
+    envelope: &str,
+    error: String,
+    now: Millis,
+) {
+    s.history_mut(webhook, When::Now).record(Entry {
+        at: now,
+        delivery_id: delivery.clone(),
+        event: event.to_string(),
+        attempt: 0,
+        status: None,
+        error: Some(error),
+        duration_ms: 0,
+        response: None,
+        outcome: Outcome::Failed,
+        body: envelope.to_string(),
+    });
 }
 
 /// Why a delivery cannot be redelivered: it still waits, or it left the history.

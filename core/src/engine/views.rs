@@ -116,8 +116,8 @@ impl<P: Ports> Engine<P> {
                     (format!("{dropped} deliveries"), "were")
                 };
                 format!(
-                    "{n} {verb} never queued because {} were already waiting. Check the endpoints that are failing.",
-                    thousands(MAX_PENDING_DELIVERIES)
+                    "{n} {verb} never queued because the outbox was full ({}). Check the endpoints that are failing.",
+                    outbox_limits()
                 )
             }),
             legacy_import: registry.legacy_import.clone(),
@@ -177,6 +177,11 @@ impl<P: Ports> Engine<P> {
             version: self.version.clone(),
         }
     }
+}
+
+/// The outbox's two limits, in words: "10,000 deliveries or 64 MiB waiting".
+pub(super) fn outbox_limits() -> String {
+    format!("{} deliveries or {} MiB waiting", thousands(MAX_PENDING_DELIVERIES), MAX_PENDING_BYTES >> 20)
 }
 
 /// `10000` as `10,000`.

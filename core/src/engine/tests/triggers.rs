@@ -144,7 +144,7 @@ fn a_batch_that_found_the_outbox_full_is_built_again_when_redelivered() {
     assert!(fake.sent().is_empty());
     let history = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}));
     let entry = &history["entries"][0];
-    assert!(entry["error"].as_str().is_some_and(|e| e.contains("outbox is full")), "{entry}");
+    assert!(entry["error"].as_str().is_some_and(|e| e.contains("outbox was full")), "{entry}");
     let batch = entry["deliveryId"].as_str().expect("an id").to_string();
 
     ok(&fake, &e, json!({"type": "deleteWebhook", "id": holder})); // room again
@@ -177,6 +177,33 @@ fn a_redeliver_refused_for_a_full_outbox_is_not_counted_as_dropped() {
     let list = ok(&fake, &e, json!({"type": "listWebhooks"}));
     assert_eq!((list["droppedWhenFull"].clone(), list["warning"].clone()), (json!(0), Value::Null));
     assert_eq!(fake.sent().len(), 1, "only the first delivery");
+}
+
+#[test]
+fn batches_that_find_the_outbox_full_are_dropped_not_failures_of_the_webhook() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    fill_outbox(&fake, &e);
+    let e = start(&fake);
+    let id = add_batched(&fake, &e, 60, 10);
+    // More batches than the failures in a row that switch a webhook off.
+    for n in 0..6 {
+        emit_error(&fake, &e, &format!("batch {n}"));
+        fake.advance(60_000);
+        e.wake();
+        fake.run();
+    }
+    let w = webhook(&fake, &e, &id);
+    let health = (w["enabled"].clone(), w["consecutiveFailures"].clone(), w["failureCount"].clone());
+    assert_eq!(health, (json!(true), json!(0), json!(0)), "{w}");
+    let list = ok(&fake, &e, json!({"type": "listWebhooks"}));
+    assert_eq!(list["droppedWhenFull"], 6);
+    let warning = list["warning"].as_str().unwrap_or_default();
+    assert!(warning.contains("the outbox was full (10,000 deliveries or 64 MiB waiting)"), "{warning}");
+    let history = ok(&fake, &e, json!({"type": "getHistory", "webhookId": id}));
+    let entries = history["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 6, "each kept for Redeliver");
+    assert!(entries.iter().all(|h| h["error"].as_str().is_some_and(|e| e.starts_with("Never queued"))), "{history}");
 }
 
 /// Adds a switched-off webhook and stores as many deliveries for it as the outbox holds; the
