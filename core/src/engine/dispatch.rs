@@ -390,10 +390,13 @@ impl<P: Ports> Engine<P> {
             Verdict::Failed(reason) => {
                 s.remove_delivery(webhook, delivery, When::Soon);
                 let registry = s.registry_mut(When::Soon);
-                registry.record_failure(webhook, status, &reason, now);
+                // The service's own words first: counting the failure would otherwise switch the
+                // webhook off in general terms (a 410, or the fifth failure in a row), and a webhook
+                // already off keeps its reason.
                 if let Some(gone) = answer.gone.clone() {
                     registry.switch_off(webhook, format!("Switched off on {}: {gone}", now.to_rfc3339()));
                 }
+                registry.record_failure(webhook, status, &reason, now);
                 Outcome::Failed
             }
         };

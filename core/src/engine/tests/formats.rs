@@ -73,6 +73,19 @@ fn slack_saying_the_webhook_is_gone_switches_it_off_in_slacks_words() {
 }
 
 #[test]
+fn an_archived_slack_channel_is_named_when_the_webhook_is_switched_off() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let id = add(&fake, &e, "Team Slack", SLACK, &["error"]);
+    fake.script("hooks.slack.com", [answer(410, "channel_is_archived")]);
+    emit_error(&fake, &e, "x");
+    fake.run();
+    let w = webhook(&fake, &e, &id);
+    assert_eq!((w["enabled"].clone(), w["failureCount"].clone()), (json!(false), json!(1)));
+    assert!(w["disabledReason"].as_str().is_some_and(|r| r.contains("channel_is_archived")), "{w}");
+}
+
+#[test]
 fn discords_json_retry_after_is_waited_out() {
     let fake = Fake::at(T0);
     let e = start(&fake);
