@@ -333,13 +333,25 @@ impl Filter {
             })
             .collect();
         if let Some(n) = self.every_nth_message {
-            parts.push(format!("every {n}th message"));
+            parts.push(format!("every {} message", ordinal(n)));
         }
         if let Some(m) = self.at_most_every_minutes {
             parts.push(format!("at most one every {m} min"));
         }
         (!parts.is_empty()).then(|| format!("only when {}", parts.join(" · ")))
     }
+}
+
+/// `2` as "2nd", `11` as "11th", `23` as "23rd".
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 100, n % 10) {
+        (11..=13, _) => "th",
+        (_, 1) => "st",
+        (_, 2) => "nd",
+        (_, 3) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 #[cfg(test)]

@@ -76,4 +76,10 @@ fn the_summary_reads_like_the_rule() {
     };
     assert_eq!(filter.summary().as_deref(), Some("only when Total sent ≥ 100 · at most one every 5 min"));
     assert_eq!(Filter::default().summary(), None);
+    let nth = |n| Filter { every_nth_message: Some(n), ..Filter::default() }.summary().unwrap_or_default();
+    let said: Vec<String> = [2, 3, 4, 11, 12, 13, 21, 22, 101, 112].map(nth).to_vec();
+    assert_eq!(
+        said.iter().map(|s| s.trim_start_matches("only when every ").trim_end_matches(" message")).collect::<Vec<_>>(),
+        ["2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "112th"]
+    );
 }
