@@ -85,8 +85,23 @@ fn slots(text: &str) -> Result<Vec<Slot>, String> {
     Ok(found)
 }
 
-/// Checks a template: every placeholder known, and valid JSON once they are filled in.
+/// Checks a template as it is saved: [`check_once`], and an events part that stays valid JSON
+/// however many events a batch holds.
 pub fn check(text: &str) -> Result<(), String> {
+    let found = check_once(text)?;
+    let has_section = found.iter().any(|s| s.name == "#events");
+    if has_section && serde_json::from_str::<Value>(&probe(text, &found, true)).is_err() {
+        return Err("{{#events}} … {{/events}} is repeated for each event, with commas between, so it must sit \
+                    inside a JSON array, e.g. \"events\": [{{#events}}{\"text\": \"{{text}}\"}{{/events}}]."
+            .into());
+    }
+    Ok(())
+}
+
+/// Checks a template for one event: every placeholder known, and valid JSON once they are
+/// filled in. Returns its placeholders. (What a template saved by an earlier release is held
+/// to when it is sent: one that worked for single events keeps working.)
+fn check_once(text: &str) -> Result<Vec<Slot>, String> {
     if text.trim().is_empty() {
         return Err("Write the body as JSON, e.g. {\"text\": \"{{text}}\"}.".into());
     }
@@ -113,12 +128,28 @@ pub fn check(text: &str) -> Result<(), String> {
             known.join(", ")
         ));
     }
-    // Each placeholder is replaced by filler of the same length, so serde's position is the
-    // template's own.
-    let mut probe = String::with_capacity(text.len());
+    serde_json::from_str::<Value>(&probe(text, &found, false)).map_err(|e| {
+        let what = e.to_string();
+        let what = what.split(" at line ").next().unwrap_or(&what).to_string();
+        format!("The template is not valid JSON at line {}, column {}: {what}.", e.line(), e.column())
+    })?;
+    Ok(found)
+}
+
+/// The template with each placeholder replaced by filler of the same length (so serde's
+/// position is the template's own), and, when `twice`, its events part written twice.
+fn probe(text: &str, found: &[Slot], twice: bool) -> String {
+    let is_marker = |s: &Slot| s.name == "#events" || s.name == "/events";
+    let mut probe = String::with_capacity(text.len() * 2);
     let mut last = 0;
-    for slot in &found {
+    let mut section_start = 0;
+    for slot in found {
         probe.push_str(text.get(last..slot.start).unwrap_or_default());
+        if twice && slot.name == "/events" {
+            let section = probe.get(section_start..).unwrap_or_default().to_string();
+            probe.push(',');
+            probe.push_str(&section);
+        }
         let width = slot.end - slot.start;
         if is_marker(slot) {
             probe.push_str(&" ".repeat(width));
@@ -128,22 +159,20 @@ pub fn check(text: &str) -> Result<(), String> {
             probe.push('0');
             probe.push_str(&" ".repeat(width - 1));
         }
+        if slot.name == "#events" {
+            section_start = probe.len();
+        }
         last = slot.end;
     }
     probe.push_str(text.get(last..).unwrap_or_default());
-    serde_json::from_str::<Value>(&probe).map(drop).map_err(|e| {
-        let what = e.to_string();
-        let what = what.split(" at line ").next().unwrap_or(&what).to_string();
-        format!("The template is not valid JSON at line {}, column {}: {what}.", e.line(), e.column())
-    })
+    probe
 }
 
 /// The body a template gives for `envelopes` (one event, or a batch when `batch`); `words` is
 /// the wording of the event or of the batch.
 pub fn render(text: &str, envelopes: &[Envelope], words: &Wording, batch: bool) -> Result<String, String> {
-    check(text)?;
+    let found = if envelopes.len() > 1 { check(text).and_then(|()| slots(text))? } else { check_once(text)? };
     let Some(last) = envelopes.last() else { return Err("There is no event to send.".into()) };
-    let found = slots(text)?;
     let open = found.iter().position(|s| s.name == "#events");
     let close = found.iter().position(|s| s.name == "/events");
     let mut out = String::with_capacity(text.len() + 256);

@@ -313,3 +313,26 @@ fn a_batch_is_one_body_in_every_format() {
     assert_eq!(custom["items"][2]["e"], "error");
     assert!(template::check(r#"{"a": [{{/events}}{{#events}}]}"#).is_err(), "markers out of order");
 }
+
+#[test]
+fn an_events_part_outside_an_array_is_refused_as_it_would_break_with_two_events() {
+    // Valid JSON with one event, not with two: {"e": {...},{...}}.
+    let outside = r#"{"e": {{#events}}{"a": "{{event}}"}{{/events}}}"#;
+    let refused = template::check(outside).expect_err("two events would not be JSON");
+    assert!(refused.contains("inside a JSON array"), "{refused}");
+    // Saved by an earlier release: it still serves single events, and a batch is refused in words.
+    let settings = FormatSettings { template: Some(outside.into()), ..FormatSettings::default() };
+    let error = || Envelope::new(&Event::Error { error: "x".into() }, T0, "4.5.0");
+    let one: Value = serde_json::from_str(&render_batch(Format::Custom, &settings, &[error()], "4.5.0").expect("one"))
+        .expect("JSON");
+    assert_eq!(one["e"]["a"], "error");
+    let two = render_batch(Format::Custom, &settings, &[error(), error()], "4.5.0").expect_err("two");
+    assert!(two.contains("inside a JSON array"), "{two}");
+    for fine in [
+        r#"{"e": [{{#events}}{"a": "{{event}}"}{{/events}}]}"#,
+        r#"{"t": "{{text}}", "e": [{{#events}}"{{text}}"{{/events}}], "n": {{count}}}"#,
+        r#"[{{#events}}{{count}}{{/events}}]"#,
+    ] {
+        assert_eq!(template::check(fine), Ok(()), "{fine}");
+    }
+}
