@@ -28,6 +28,12 @@ export function createSigningFields(id) {
   secretInput.addEventListener('input', () => {
     error.hidden = true;
   });
+  // The box follows the URL (Zapier's and IFTTT's hooks are not signed by default) until the user
+  // ticks or clears it, and never while a saved webhook is edited.
+  let followsUrl = true;
+  signBox.addEventListener('change', () => {
+    followsUrl = false;
+  });
   const fieldset = el(
     'fieldset',
     { class: 'signing', id: id('signing') },
@@ -53,13 +59,19 @@ export function createSigningFields(id) {
     available(available) {
       fieldset.hidden = !available;
     },
+    /** The URL's detected service says whether it is signed by default. @param {boolean} signed */
+    suggest(signed) {
+      if (followsUrl) signBox.checked = signed;
+    },
     /** @param {WebhookView} webhook */
     edit(webhook) {
+      followsUrl = false;
       signBox.checked = webhook.signing.enabled || !webhook.signing.available;
       githubBox.checked = webhook.signing.github;
       secretInput.value = '';
     },
     reset() {
+      followsUrl = true;
       signBox.checked = true;
       githubBox.checked = false;
       secretInput.value = '';

@@ -250,6 +250,7 @@ export function createForm(ctx) {
     clearFieldError('url');
     const check = validateWebhook({ ...draftFromForm(), events: ['error'], name: 'x', headers: null });
     const hint = formatFields.urlChanged(urlInput.value);
+    signingFields.suggest(hint.detected?.signed ?? true);
     showUrlWarning(hint.retired ? [...check.warnings, { field: 'url', message: hint.retired }] : check.warnings);
     explainAccess(check);
   });

@@ -82,6 +82,25 @@ test('every delivery verifies with standardwebhooks, through a retry, a rotation
   assert.throws(() => verify(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, again), 'a wrong secret fails');
 });
 
+test('the sign box follows the URL: off for Zapier and IFTTT, until the user chooses', async () => {
+  const url = page.getByLabel('URL');
+  const sign = page.getByLabel('Sign requests (Standard Webhooks)');
+  await url.fill('https://hooks.zapier.com/hooks/catch/123/abc/');
+  assert.equal(await sign.isChecked(), false, 'Zapier checks no signature');
+  await url.fill('https://maker.ifttt.com/trigger/autochat/json/with/key/k');
+  assert.equal(await sign.isChecked(), false, "IFTTT's JSON trigger neither");
+  await url.fill(`${receiver.base}/ok/own-api`);
+  assert.equal(await sign.isChecked(), true, 'your own API is signed');
+  await sign.uncheck();
+  await url.fill(`${receiver.base}/ok/own-api-2`);
+  assert.equal(await sign.isChecked(), false, "the user's choice stays");
+  await page.reload();
+  await url.fill('https://hooks.zapier.com/hooks/catch/123/abc/');
+  await sign.check();
+  await url.fill('https://hooks.zapier.com/hooks/catch/123/abcd/');
+  assert.equal(await sign.isChecked(), true, 'ticked by hand, Zapier is signed');
+});
+
 test('GitHub-style X-Hub-Signature-256 matches a plain HMAC of the body', async () => {
   await addInForm('GitHub style', '/ok/github', { github: true });
   const secret = await revealed('GitHub style');

@@ -16,6 +16,21 @@ pub struct Detected {
     pub service: String,
     /// Something worth knowing about this URL, if anything.
     pub note: Option<String>,
+    /// Whether a new webhook for it is signed unless the user says otherwise: not for chat
+    /// services, nor for Zapier's and IFTTT's hooks, which check no signature and gain only
+    /// headers they do not expect.
+    pub signed: bool,
+}
+
+impl Detected {
+    fn unsigned(self) -> Detected {
+        Detected { signed: false, ..self }
+    }
+}
+
+/// Whether a new webhook posting to `url` is signed unless the user says otherwise.
+pub fn signed_by_default(url: &str) -> bool {
+    detect(url).is_none_or(|d| d.signed)
 }
 
 /// What the form says about an old Teams connector URL.
@@ -25,7 +40,12 @@ pub const TEAMS_RETIRED: &str = "This is an Office 365 connector URL for Teams, 
 pub fn detect(url: &str) -> Option<Detected> {
     let parts = url_parts(url)?;
     let found = |format: Format, service: &str, note: Option<&str>| {
-        Some(Detected { format, service: service.to_string(), note: note.map(str::to_string) })
+        Some(Detected {
+            format,
+            service: service.to_string(),
+            note: note.map(str::to_string),
+            signed: !format.is_chat(),
+        })
     };
     let host = parts.host.as_str();
     let segments: Vec<&str> = parts.path.trim_matches('/').split('/').collect();
@@ -47,9 +67,9 @@ pub fn detect(url: &str) -> Option<Detected> {
             );
             found(Format::Telegram, "Telegram", note)
         }
-        "hooks.zapier.com" if segments.starts_with(&["hooks", "catch"]) => found(Format::AutochatJson, "Zapier", None),
+        "hooks.zapier.com" if segments.starts_with(&["hooks", "catch"]) => found(Format::AutochatJson, "Zapier", None).map(Detected::unsigned),
         "maker.ifttt.com" => match segments.as_slice() {
-            ["trigger", _, "json", "with", "key", _] => found(Format::AutochatJson, "IFTTT (JSON trigger)", None),
+            ["trigger", _, "json", "with", "key", _] => found(Format::AutochatJson, "IFTTT (JSON trigger)", None).map(Detected::unsigned),
             ["trigger", _, "with", "key", _] => found(Format::Ifttt, "IFTTT", None),
             _ => None,
         },

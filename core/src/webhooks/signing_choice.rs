@@ -44,10 +44,11 @@ pub fn check_signing(
 }
 
 impl SigningChoice {
-    /// A new webhook's signing: signed by default, with the user's secret or a fresh one.
-    pub fn create(&self, fresh: Secret) -> Signing {
+    /// A new webhook's signing, with the user's secret or a fresh one; signed unless the user says
+    /// otherwise or, when they say nothing, `by_default` is false.
+    pub fn create(&self, fresh: Secret, by_default: bool) -> Signing {
         Signing {
-            enabled: self.sign.unwrap_or(true),
+            enabled: self.sign.unwrap_or(by_default),
             secret: self.secret.clone().unwrap_or(fresh),
             previous: None,
             github: self.github.unwrap_or(false),

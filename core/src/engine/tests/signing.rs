@@ -91,3 +91,33 @@ fn webhooks_saved_before_signing_get_a_secret_when_loaded() {
     assert!(secret_of(&fake, &e, "wh_old").starts_with("whsec_"));
     assert!(fake.stored(crate::store::REGISTRY_KEY).is_some_and(|t| t.contains("whsec_")), "stored at once");
 }
+
+#[test]
+fn zapier_and_ifttt_hooks_are_not_signed_unless_the_user_asks() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    let zapier = add(&fake, &e, "Zap", "https://hooks.zapier.com/hooks/catch/123/abc/", &["error"]);
+    let ifttt = add(&fake, &e, "Applet", "https://maker.ifttt.com/trigger/autochat/json/with/key/k", &["error"]);
+    let api = add(&fake, &e, "API", "https://api.example.com/hook", &["error"]);
+    let asked = ok(
+        &fake,
+        &e,
+        json!({"type": "addWebhook", "webhook": {"name": "Zap 2", "url": "https://hooks.zapier.com/hooks/catch/1/b/", "events": ["error"], "sign": true}}),
+    )["webhook"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let signed = |id: &str| webhook(&fake, &e, id)["signing"]["enabled"].clone();
+    assert_eq!(
+        [signed(&zapier), signed(&ifttt), signed(&api), signed(&asked)],
+        [false, false, true, true].map(Value::from)
+    );
+    emit_error(&fake, &e, "x");
+    fake.run();
+    let by_host: Vec<(String, bool)> =
+        fake.sent().iter().map(|s| (s.request.url.clone(), s.header("webhook-signature").is_some())).collect();
+    assert_eq!(by_host.len(), 4);
+    for (url, has_signature) in by_host {
+        assert_eq!(has_signature, url.contains("api.example.com") || url.contains("/1/b/"), "{url}");
+    }
+}

@@ -3,6 +3,7 @@
 
 use crate::conditions::{Filter, FilterState};
 use crate::delivery::batch::BatchSettings;
+use crate::formats::detect::signed_by_default;
 use crate::rules::event::EventKind;
 use crate::rules::headers::mask;
 use crate::rules::retry::{describe_status, RetryMode};
@@ -105,7 +106,7 @@ impl Registry {
             WebhookMeta {
                 retry_mode: draft.retry_mode.unwrap_or_default(),
                 body: Some(draft.format.clone()),
-                signing: Some(draft.signing.create(fresh)),
+                signing: Some(draft.signing.create(fresh, signed_by_default(&draft.url.url))),
                 filter: draft.filter.clone().unwrap_or_default(),
                 batch: draft.batch,
                 ..WebhookMeta::default()
