@@ -166,12 +166,34 @@ impl Campaign {
             Status::Idle | Status::Stopped => {}
         }
         if self.limit_reached_today(m) {
-            return Err(Refusal(format!(
-                "The daily limit of {} messages is reached (today, or within the last 24 hours); the campaign can start again tomorrow, or raise the limit.",
-                self.config.daily_limit
-            )));
+            let limit = self.config.daily_limit;
+            return Err(Refusal(match self.last_day_free_in(m) {
+                Some(wait) => format!(
+                    "The daily limit of {limit} messages holds over any 24 hours, and {} were sent in the last 24 hours; the campaign can start again in {}, or raise the limit.",
+                    self.sent_in_last_day(m.now),
+                    hours_and_minutes(wait)
+                ),
+                None => format!(
+                    "Today's limit of {limit} messages is reached; the campaign can start again tomorrow, or raise the limit."
+                ),
+            }));
         }
         Ok(())
+    }
+
+    /// When the limit is reached over the last 24 hours but not on today's calendar count (after
+    /// midnight, or in a new time zone): how long until enough of those messages are 24 hours old.
+    fn last_day_free_in(&self, m: Moment) -> Option<u64> {
+        let limit = self.config.daily_limit;
+        if self.sent_today(m) >= limit {
+            return None;
+        }
+        let since = m.now.0.saturating_sub(DAY_MS);
+        let mut recent: Vec<u64> = self.recent_sends.iter().map(|t| t.0).filter(|t| *t > since).collect();
+        recent.sort_unstable();
+        let over = recent.len().checked_sub(usize::try_from(limit).unwrap_or(usize::MAX))?;
+        // The oldest `over + 1` must leave the window for one more message to fit.
+        recent.get(over).map(|t| (t + DAY_MS).saturating_sub(m.now.0))
     }
 
     /// Start: sends the first message now.
@@ -300,7 +322,15 @@ impl Campaign {
             self.limit_reached_day = Some(m.day);
             self.status = Status::Stopped;
             self.next_send_at = None;
-            self.reason = Some(format!("Today's limit of {} messages was reached.", self.config.daily_limit));
+            let limit = self.config.daily_limit;
+            self.reason = Some(if self.messages_sent_today >= limit {
+                format!("Today's limit of {limit} messages was reached.")
+            } else {
+                format!(
+                    "The daily limit of {limit} messages was reached: {} were sent in the last 24 hours.",
+                    self.sent_in_last_day(m.now)
+                )
+            });
             events.push(Event::DailyLimitReached {
                 limit: self.config.daily_limit,
                 messages_sent_today: self.messages_sent_today,
@@ -405,6 +435,16 @@ pub fn choose_target(tabs: &[TabInfo], self_tab: Option<u32>) -> Option<TabInfo>
                 .max_by(|a, b| a.last_accessed.unwrap_or(0.0).total_cmp(&b.last_accessed.unwrap_or(0.0)))
         })
         .cloned()
+}
+
+/// A wait in words, rounded up to the minute: "45 min", "3 h 20 min".
+fn hours_and_minutes(ms: u64) -> String {
+    let minutes = ms.div_ceil(60_000).max(1);
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
 }
 
 #[cfg(test)]

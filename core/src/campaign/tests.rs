@@ -233,6 +233,31 @@ fn a_clock_moved_back_or_a_new_time_zone_never_resets_the_count() {
 }
 
 #[test]
+fn a_limit_reached_over_the_last_24_hours_says_so_and_when_it_frees_up() {
+    // Two messages late in the evening, one after midnight: the calendar day counts one, the last
+    // 24 hours three.
+    let mut c = campaign(&["a"], Order::Sequential, 3);
+    let evening = |minutes: u64| Moment::new(Millis(T0 + 4 * 3_600_000 + minutes * 60_000), 120); // 23:30 local
+    c.start(tab(1), evening(0)).expect("starts");
+    c.sent("a", evening(0), 0.0);
+    c.sent("a", evening(10), 0.0);
+    let last = c.sent("a", evening(40), 0.0); // 00:10 local
+    assert_eq!(last[1], Event::DailyLimitReached { limit: 3, messages_sent_today: 1 });
+    assert_eq!(
+        c.reason.as_deref(),
+        Some("The daily limit of 3 messages was reached: 3 were sent in the last 24 hours.")
+    );
+    // At 01:10 local, the 23:30 message frees a place at 23:30 tomorrow: 22 h 20 min on.
+    let refused = c.start(tab(1), evening(100)).expect_err("still three in 24 hours");
+    assert!(
+        refused.0.contains("3 were sent in the last 24 hours; the campaign can start again in 22 h 20 min"),
+        "{}",
+        refused.0
+    );
+    assert!(c.start(tab(1), evening(24 * 60)).is_ok(), "a place is free 24 hours after the first");
+}
+
+#[test]
 fn raising_the_limit_lets_the_user_go_on_and_lowering_it_stops() {
     let mut c = campaign(&["a"], Order::Sequential, 2);
     c.start(tab(1), at(T0)).expect("starts");
