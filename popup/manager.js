@@ -68,9 +68,24 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     ),
   );
 
+  /** @type {Map<string, import('./webhook-item.js').TestShown>} each webhook's last Test, while the page is open */
+  const tests = new Map();
   const itemContext = {
     labelOf,
     openHistories,
+    tests,
+    /** @param {string} webhookId @param {import('./webhook-item.js').TestShown} shown */
+    showTest: (webhookId, shown) => {
+      tests.set(webhookId, shown);
+      const item = [...list.children].find((li) => /** @type {HTMLElement} */ (li).dataset.id === webhookId);
+      const result = /** @type {HTMLElement | null | undefined} */ (item?.querySelector('.test-result'));
+      const button = /** @type {HTMLButtonElement | null | undefined} */ (item?.querySelector('button.test'));
+      if (result) {
+        result.className = shown.className;
+        result.textContent = shown.text;
+      }
+      if (button) button.disabled = shown.running;
+    },
     refresh,
     /** @param {string} text */
     say: (text) => {
@@ -129,15 +144,11 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
       const key = JSON.stringify([w, missing[i], w.lastTriggered && describeAge(w.lastTriggered), waitingAt && describeWait(waitingAt)]);
       const previous = old.get(w.id);
       if (previous && previous.dataset.key === key && !force) return previous;
+      // A question the user has open (Delete? Discard?) is answered before the item is drawn
+      // afresh: its answer, or Keep, redraws it.
+      if (previous && !force && previous.querySelector('.confirm:not([hidden]), .inline-confirm')) return previous;
       const fresh = webhookItem(w, missing[i], itemContext);
       fresh.dataset.key = key;
-      if (previous) {
-        // Carry an in-place test result over to the refreshed item (copied: the fresh item's
-        // Test button writes to its own result element).
-        const [was, now] = [previous, fresh].map((li) => /** @type {HTMLElement} */ (li.querySelector('.test-result')));
-        now.className = was.className;
-        now.textContent = was.textContent;
-      }
       return fresh;
     });
     const active = /** @type {HTMLElement | null} */ (document.activeElement);

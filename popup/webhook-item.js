@@ -17,7 +17,10 @@ import { historyPanel } from './webhook-history.js';
  *   edit: (webhook: WebhookView) => void,
  *   deleted: (id: string) => void,
  *   openHistories: Set<string>,
+ *   tests: Map<string, TestShown>,
+ *   showTest: (id: string, shown: TestShown) => void,
  * }} ItemContext
+ * @typedef {{ className: string, text: string, running: boolean }} TestShown
  */
 
 /** @param {unknown} error */
@@ -47,23 +50,27 @@ export function webhookItem(webhook, missingAccess, ctx) {
         await ctx.refresh();
       } catch (error) {
         ctx.say(messageOf(error));
+        await ctx.refresh(true); // the switch shows what is saved again
       }
     },
   });
-  const testButton = el('button', { type: 'button', 'aria-label': t('item_test_label', { name: webhook.name }) }, t('item_test'));
+  const testButton = el('button', { type: 'button', class: 'test', 'aria-label': t('item_test_label', { name: webhook.name }) }, t('item_test'));
+  // The list may draw this webhook afresh while a Test runs (a change notice, a relative time
+  // moving on): its result goes to whichever item shows the webhook then, through the manager.
+  const shownTest = ctx.tests.get(webhook.id);
+  if (shownTest) {
+    testResult.className = shownTest.className;
+    testResult.textContent = shownTest.text;
+    testButton.disabled = shownTest.running;
+  }
   testButton.addEventListener('click', async () => {
-    testButton.disabled = true;
-    testResult.className = 'test-result pending';
-    testResult.textContent = t('item_test_sending');
+    ctx.showTest(webhook.id, { className: 'test-result pending', text: t('item_test_sending'), running: true });
     try {
       const r = await client.send({ type: 'testWebhook', id: webhook.id });
-      testResult.className = `test-result ${r.ok ? 'ok' : 'failed'}`;
-      testResult.textContent = r.ok ? `✅ HTTP ${r.status} · ${r.durationMs} ms${r.note ? ` — ${r.note}` : ''}` : `❌ ${r.error} · ${r.durationMs} ms`;
+      const text = r.ok ? `✅ HTTP ${r.status} · ${r.durationMs} ms${r.note ? ` — ${r.note}` : ''}` : `❌ ${r.error} · ${r.durationMs} ms`;
+      ctx.showTest(webhook.id, { className: `test-result ${r.ok ? 'ok' : 'failed'}`, text, running: false });
     } catch (error) {
-      testResult.className = 'test-result failed';
-      testResult.textContent = `❌ ${messageOf(error)}`;
-    } finally {
-      testButton.disabled = false;
+      ctx.showTest(webhook.id, { className: 'test-result failed', text: `❌ ${messageOf(error)}`, running: false });
     }
   });
   const deleteButton = el('button', { type: 'button', class: 'danger', 'aria-label': t('item_delete_label', { name: webhook.name }) }, t('item_delete'));

@@ -88,6 +88,11 @@ export async function startReceiver({ port = 0 } = {}) {
         res.on('error', () => {});
         return next();
       }
+      if (kind === 'slow') {
+        // Answers 200 after `arg` ms: something to happen while a request is under way.
+        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":200}'), Number(arg));
+        return;
+      }
       if (kind === 'deflated') {
         // Under 1 KB on the wire, 800 KB once inflated: a declared length is not the body's size.
         const packed = zlib.gzipSync('z'.repeat(800 * 1024), { level: 9 });

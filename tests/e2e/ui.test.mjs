@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { deadPort, screenshotPath, sharedExtension, waitFor } from './harness.mjs';
+import { deadPort, screenshotPath, sharedExtension, sleep, waitFor } from './harness.mjs';
 
 const LABELS = { message_sent: 'Message Sent', error: 'Error', milestone: 'Milestone' };
 let receiver;
@@ -169,6 +169,27 @@ test('a dead endpoint and an error status are explained in words', async () => {
   await waitFor(async () => /Could not connect/.test(await item('Dead').locator('.test-result').textContent()), { what: 'connection refused' });
   await item('Wrong path').getByRole('button', { name: /Test/ }).click();
   await waitFor(async () => /HTTP 404 Not Found: check the URL/.test(await item('Wrong path').locator('.test-result').textContent()));
+});
+
+test('a Test result and an open question survive the item being drawn afresh', async () => {
+  await ext.call({ type: 'addWebhook', webhook: { name: 'Slow', url: `${receiver.base}/slow/1500/x`, events: ['error'] } });
+  await openManager();
+  const slow = item('Slow');
+  await slow.getByRole('button', { name: /Test/ }).click();
+  await waitFor(async () => /Sending the test payload/.test(await slow.locator('.test-result').textContent()), { what: 'the Test under way' });
+  // An event for it while the Test waits: the item shows the delivery, drawn afresh.
+  await ext.call({ type: 'emit', event: 'error', data: { error: 'meanwhile' } });
+  await waitFor(async () => /Total Triggers\s*1/.test(await slow.locator('.stats').textContent()), { what: 'the delivery shown' });
+  await waitFor(async () => /HTTP 200 · \d+ ms/.test(await slow.locator('.test-result').textContent()), { what: 'the Test result' });
+  assert.equal(await slow.getByRole('button', { name: /Test/ }).isDisabled(), false);
+
+  await slow.getByRole('button', { name: /Delete/ }).click();
+  await ext.call({ type: 'emit', event: 'error', data: { error: 'while deciding' } });
+  await waitFor(() => receiver.to('/slow/1500/x').length === 3, { what: 'the second delivery' });
+  await sleep(500); // its outcome's notice, which would draw the item afresh
+  await slow.getByRole('button', { name: 'Keep it' }).click();
+  await waitFor(async () => /Total Triggers\s*2/.test(await slow.locator('.stats').textContent()), { what: 'drawn afresh once answered' });
+  assert.equal((await stored()).length, 1, 'nothing deleted');
 });
 
 test('the keyboard alone works; Esc closes the modal and returns focus', async () => {
