@@ -219,7 +219,6 @@ impl<P: Ports> Engine<P> {
         let report = plan.report.clone();
         self.commit(&parts, |s| {
             let registry = s.registry_mut(When::Now);
-            registry.webhooks_enabled = plan.webhooks_enabled;
             for (id, draft) in plan.replace {
                 registry.update(&id, draft, now)?;
             }

@@ -152,7 +152,7 @@ pub struct ExportFile {
     pub exported_at: String,
     /// Whether header values and signing secrets are in it.
     pub includes_secrets: bool,
-    /// The global switch.
+    /// The global switch when exported: a record only, which an import does not take.
     pub webhooks_enabled: bool,
     /// The webhooks.
     pub webhooks: Vec<ExportedWebhook>,
@@ -249,7 +249,9 @@ pub fn plan_import(registry: &Registry, file: &str) -> Result<ImportPlan, String
     if file.format != EXPORT_FORMAT {
         return Err(format!("This is not an AutoChat export file (its format is \"{}\").", file.format));
     }
-    let mut plan = ImportPlan { webhooks_enabled: file.webhooks_enabled, ..ImportPlan::default() };
+    // The file's global switch is not taken: an import adds and replaces webhooks, and turning
+    // all sending off (or on) is the user's own, visible decision.
+    let mut plan = ImportPlan::default();
     let mut count = registry.webhooks.len();
     for w in file.webhooks {
         // Header values left out of the file keep the ones stored for the same name, if any.
@@ -317,8 +319,6 @@ pub fn plan_import(registry: &Registry, file: &str) -> Result<ImportPlan, String
 /// An import, worked out and not yet applied.
 #[derive(Debug, Default)]
 pub struct ImportPlan {
-    /// The file's global switch.
-    pub webhooks_enabled: bool,
     /// Webhooks to add.
     pub add: Vec<ValidDraft>,
     /// Webhooks to replace, by id.

@@ -88,3 +88,25 @@ fn export_then_import_brings_back_the_same_webhooks_and_secrets_only_when_asked_
         call(&fresh, &e2, json!({"type": "importWebhooks", "file": "{\"hello\": 1}"})).expect_err("not an export");
     assert!(bad.message().contains("not an AutoChat export file"));
 }
+
+#[test]
+fn an_import_leaves_the_global_switch_as_the_user_has_it() {
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    add(&fake, &e, "API", "https://api.example.com/h", &["error"]);
+    ok(&fake, &e, json!({"type": "setWebhooksEnabled", "enabled": false}));
+    let file = ok(&fake, &e, json!({"type": "exportWebhooks", "includeSecrets": true}))["text"]
+        .as_str()
+        .expect("text")
+        .to_string();
+    assert!(file.contains(r#""webhooksEnabled": false"#), "the file records it");
+
+    let fresh = Fake::at(T0);
+    let e2 = start(&fresh);
+    ok(&fresh, &e2, json!({"type": "importWebhooks", "file": file}));
+    let list = ok(&fresh, &e2, json!({"type": "listWebhooks"}));
+    assert_eq!((list["webhooksEnabled"].clone(), list["webhooks"][0]["enabled"].clone()), (json!(true), json!(true)));
+    emit_error(&fresh, &e2, "sent");
+    fresh.run();
+    assert_eq!(fresh.sent().len(), 1, "sending goes on");
+}
