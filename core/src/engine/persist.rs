@@ -98,7 +98,12 @@ impl<P: Ports> Engine<P> {
     /// command's turn ends after. (Not generic: one copy for every command.)
     async fn store_or_undo(self: &Rc<Self>, _turn: TurnHeld<'_, P>, snapshot: Snapshot) -> Result<(), Error> {
         match self.flush().await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                // Every open page hears of it, whether or not the command goes on to wake the
+                // dispatcher (adding a webhook does not).
+                self.notify_soon();
+                Ok(())
+            }
             Err(Error::Storage(why)) => {
                 self.state.borrow_mut().restore(snapshot, true);
                 self.notify_soon();

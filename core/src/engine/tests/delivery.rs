@@ -357,6 +357,23 @@ fn a_full_outbox_drops_new_deliveries_and_counts_them() {
 }
 
 #[test]
+fn open_pages_hear_of_a_webhook_added_elsewhere() {
+    // The options page adds one while the popup's manager is open: the popup must redraw.
+    let fake = Fake::at(T0);
+    let e = start(&fake);
+    fake.advance(1_000);
+    fake.run();
+    fake.take_notices();
+    fake.advance(1_000); // a quiet second since that notice
+    add(&fake, &e, "a", "https://a.com", &["error"]);
+    fake.advance(100);
+    fake.run();
+    let notices = fake.take_notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].webhooks);
+}
+
+#[test]
 fn open_pages_hear_of_outcomes_at_most_once_a_second_not_once_per_request() {
     let fake = Fake::at(T0);
     let e = start(&fake);
