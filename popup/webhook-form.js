@@ -11,7 +11,16 @@ import { browserName, el } from './dom.js';
 import { createFormatFields } from './format-fields.js';
 import { t } from './i18n.js';
 import { createSigningFields } from './signing-fields.js';
-import { parseHeaders, validateWebhook } from './wasm.js';
+import { detectFormat, parseHeaders, validateWebhook } from './wasm.js';
+
+/** The host the browser asks about: the URL's, or the URL as typed where the browser cannot read it. */
+function hostOf(/** @type {string} */ url) {
+  try {
+    return new URL(url.trim()).host;
+  } catch {
+    return url.trim();
+  }
+}
 
 /**
  * @typedef {import('../types/protocol').WebhookView} WebhookView
@@ -248,18 +257,26 @@ export function createForm(ctx) {
   nameInput.addEventListener('input', () => clearFieldError('name'));
   urlInput.addEventListener('input', () => {
     clearFieldError('url');
-    const check = validateWebhook({ ...draftFromForm(), events: ['error'], name: 'x', headers: null });
     const hint = formatFields.urlChanged(urlInput.value);
     signingFields.suggest(hint.detected?.signed ?? true);
+    describeUrl(hint);
+  });
+
+  /**
+   * The warnings about the URL in the form, and the site access it needs.
+   * @param {{ retired: string | null }} hint what the core knows of the URL
+   */
+  function describeUrl(hint) {
+    const check = validateWebhook({ ...draftFromForm(), events: ['error'], name: 'x', headers: null });
     showUrlWarning(hint.retired ? [...check.warnings, { field: 'url', message: hint.retired }] : check.warnings);
     explainAccess(check);
-  });
+  }
 
   // Says before saving that the browser will ask for the endpoint's site, and why.
   async function explainAccess(check) {
     let text = '';
     if (check.valid && check.needsPermission && check.originPattern) {
-      const host = new URL(urlInput.value.trim()).host;
+      const host = hostOf(urlInput.value);
       const granted = await chrome.permissions.contains({ origins: [check.originPattern] }).catch(() => false);
       text = granted ? '' : t('form_access_explain', { browser: browserName, host });
     }
@@ -288,7 +305,7 @@ export function createForm(ctx) {
 
     // Ask for the endpoint's origin while the click still counts as a user gesture.
     if (check.needsPermission && check.originPattern) {
-      const host = new URL(draft.url.trim()).host;
+      const host = hostOf(draft.url);
       let granted = false;
       try {
         granted = await chrome.permissions.request({ origins: [check.originPattern] });
@@ -366,6 +383,7 @@ export function createForm(ctx) {
     cancelButton.hidden = false;
     formStatus.textContent = '';
     showFieldErrors([]);
+    describeUrl(detectFormat(webhook.url)); // this URL's, not the last one typed
     updateLimit();
     nameInput.focus();
     form.scrollIntoView({ block: 'start' });

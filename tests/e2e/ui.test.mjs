@@ -70,6 +70,7 @@ test('bad input shows a message next to each field, keeps what was typed, and sa
     ['httpfoo', /full URL/],
     ['javascript:alert(1)', /not javascript:/],
     ['ftp://files.example/x', /not ftp:/],
+    ['http://192.168.1.300:8123/api/webhook/x', /not a valid IP address: it takes four numbers from 0 to 255/],
   ]) {
     await fillForm({ name: 'Typed name', url, events: ['error'] });
     await d.getByRole('button', { name: /Add Webhook/ }).click();
@@ -95,6 +96,16 @@ test('bad input shows a message next to each field, keeps what was typed, and sa
   await fillForm({ url: `${receiver.base}/ok/x` });
   assert.equal(await d.locator('#popup-url-warning').isVisible(), false, 'no warning for this machine');
   await waitFor(async () => !(await d.locator('#popup-url-access').isVisible()), { what: 'no access request for this machine' });
+
+  // Editing a saved webhook shows its URL's warnings, not those of the URL typed before.
+  await ext.call({ type: 'addWebhook', webhook: { name: 'Saved', url: `${receiver.base}/ok/saved`, events: ['error'] } });
+  await item('Saved').waitFor(); // added elsewhere, shown here
+  await fillForm({ url: 'http://hooks.example.com/x' });
+  await waitFor(async () => d.locator('#popup-url-warning').isVisible());
+  await item('Saved').getByRole('button', { name: /Edit/ }).click();
+  await waitFor(async () => !(await d.locator('#popup-url-warning').isVisible()), { what: 'the warning cleared' });
+  await waitFor(async () => !(await d.locator('#popup-url-access').isVisible()), { what: 'the access notice cleared' });
+  await ext.call({ type: 'deleteWebhook', id: (await stored())[0].id });
 
   assert.deepEqual(await stored(), [], 'nothing was saved');
 });

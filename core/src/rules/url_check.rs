@@ -231,6 +231,17 @@ fn check_host(host: &str) -> Result<String, String> {
     if !labels_ok {
         return Err(format!("\"{host}\" is not a valid host name."));
     }
+    // A host ending in a number is an IPv4 address to the browser (so "example.123" is no name
+    // at all): four numbers from 0 to 255, which is how people write one.
+    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+    if labels.last().is_some_and(|last| last.chars().all(|c| c.is_ascii_digit())) {
+        let ipv4 = labels.len() == 4 && labels.iter().all(|l| l.len() <= 3 && l.parse::<u8>().is_ok());
+        if !ipv4 {
+            return Err(format!(
+                "\"{host}\" is not a valid IP address: it takes four numbers from 0 to 255, e.g. 192.168.1.30."
+            ));
+        }
+    }
     // ASCII case only: letters of other scripts are left as typed, as the browser's IDN step
     // normalises them.
     Ok(host.to_ascii_lowercase())
@@ -239,6 +250,17 @@ fn check_host(host: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_ip_address_is_refused_in_words() {
+        for host in ["192.168.1.300", "10.0.0", "1.2.3.4.5", "example.123", "256.1.1.1"] {
+            let refused = check_url(&format!("http://{host}:8123/api/webhook/x")).expect_err(host);
+            assert!(refused.contains("is not a valid IP address"), "{host}: {refused}");
+        }
+        for host in ["192.168.1.30", "0.0.0.0", "255.255.255.255", "10.0.0.1."] {
+            assert!(check_url(&format!("http://{host}/x")).is_ok(), "{host}");
+        }
+    }
 
     #[test]
     fn accepts_the_endpoints_users_paste() {
