@@ -82,7 +82,7 @@ export function createSigningFields(id) {
 /**
  * A webhook's signing line: the masked secret with Reveal, Copy and Rotate secret.
  * @param {WebhookView} webhook
- * @param {{ refresh: () => Promise<unknown>, say: (text: string) => void }} ctx
+ * @param {{ refresh: (force?: boolean) => Promise<unknown>, say: (text: string) => void }} ctx
  */
 export function signingLine(webhook, ctx) {
   const { signing } = webhook;
@@ -110,14 +110,36 @@ export function signingLine(webhook, ctx) {
     }
   });
   const rotate = el('button', { type: 'button', class: 'small', 'aria-label': t('signing_rotate_label', { name: webhook.name }) }, t('signing_rotate'));
-  rotate.addEventListener('click', async () => {
+  let rotating = false; // a double click would rotate twice, ending the old secret at once
+  const rotateNow = async () => {
+    if (rotating) return;
+    rotating = true;
+    rotate.disabled = true;
     try {
       await client.send({ type: 'rotateSecret', id: webhook.id });
       ctx.say(t('signing_rotated', { name: webhook.name }));
-      await ctx.refresh();
+      await ctx.refresh(true);
     } catch (error) {
       said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
+      rotate.disabled = false;
+      rotating = false;
     }
+  };
+  rotate.addEventListener('click', () => {
+    if (!signing.previousUntil || Date.parse(signing.previousUntil) <= Date.now()) return rotateNow();
+    // While the previous secret still signs, another rotation ends it at once: asked first.
+    const keep = el('button', { type: 'button', class: 'small', onclick: () => ctx.refresh(true) }, t('signing_rotate_again_keep'));
+    rotate.replaceWith(
+      el(
+        'span',
+        { class: 'inline-confirm' },
+        `${t('signing_rotate_again_question', { time: new Date(signing.previousUntil).toLocaleString() })} `,
+        el('button', { type: 'button', class: 'danger small', onclick: rotateNow }, t('signing_rotate_again_confirm')),
+        ' ',
+        keep,
+      ),
+    );
+    keep.focus();
   });
   const overlap = signing.previousUntil ? ` · ${t('signing_previous_until', { time: new Date(signing.previousUntil).toLocaleString() })}` : '';
   return el(

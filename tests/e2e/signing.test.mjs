@@ -80,6 +80,26 @@ test('every delivery verifies with standardwebhooks, through a retry, a rotation
   assert.equal(again.headers['webhook-id'], entries[0].deliveryId, 'same id');
   assert.equal(verify(second, again).data.error, 'after rotation', 're-signed with the current keys');
   assert.throws(() => verify(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, again), 'a wrong secret fails');
+
+  // A second rotation while the first secret still signs would end it at once: asked first.
+  const rotateAgain = () => item('Signed API').getByRole('button', { name: /Rotate the secret/ });
+  const twiceQuickly = (button) => button.evaluate((b) => [b.click(), b.click()]);
+  await twiceQuickly(rotateAgain());
+  await item('Signed API')
+    .getByText(/Rotating again stops it at once/)
+    .waitFor();
+  await item('Signed API').getByRole('button', { name: 'Keep the secrets' }).click();
+  await rotateAgain().waitFor();
+  const current = async () => (await ext.call({ type: 'revealSecret', id: webhooks[0].id })).secret;
+  assert.equal(await current(), second, 'kept');
+  await rotateAgain().click();
+  await twiceQuickly(item('Signed API').getByRole('button', { name: 'Rotate again' }));
+  await waitFor(async () => (await current()) !== second, { what: 'the second rotation' });
+  receiver.clear();
+  await ext.call({ type: 'emit', event: 'error', data: { error: 'after two rotations' } });
+  const delivered = () => receiver.to('/flaky/1/signed').filter((r) => r.body.includes('after two rotations'));
+  const [twice] = await waitFor(() => delivered().length && delivered(), { what: 'a delivery' });
+  assert.equal(verify(second, twice).data.error, 'after two rotations', 'one rotation, not two: the last secret still signs');
 });
 
 test('the sign box follows the URL: off for Zapier and IFTTT, until the user chooses', async () => {
