@@ -1,6 +1,7 @@
 // @ts-check
 // One webhook in the manager's list: its switch, figures, waiting deliveries, Test, Edit, Delete
 // and its history. What it shows comes from the core's WebhookView.
+import { catalogText } from './catalog-text.js';
 import * as client from './client.js';
 import { browserName, el } from './dom.js';
 import { t, tn } from './i18n.js';
@@ -124,7 +125,14 @@ export function webhookItem(webhook, missingAccess, ctx) {
       webhook.enabled ? el('span', { class: 'badge on' }, t('item_badge_enabled')) : el('span', { class: 'badge off' }, t('item_badge_disabled')),
       el('label', { class: 'switch' }, toggle, el('span', { class: 'switch-track', 'aria-hidden': 'true' })),
     ),
-    el('p', { class: 'webhook-url' }, el('span', { class: 'method' }, webhook.method), ' ', host, el('span', { class: 'format' }, ` · ${webhook.formatLabel}`)),
+    el(
+      'p',
+      { class: 'webhook-url' },
+      el('span', { class: 'method' }, webhook.method),
+      ' ',
+      host,
+      el('span', { class: 'format' }, ` · ${catalogText('format', webhook.format, 'label', webhook.formatLabel)}`),
+    ),
     signingLine(webhook, ctx),
     webhook.batch &&
       el(

@@ -92,6 +92,13 @@ test('a webhook added and tested in German is delivered, and its item speaks Ger
   const item = page.getByRole('listitem').filter({ hasText: 'Mein Empfänger' });
   await item.waitFor();
   assert.match(await item.textContent(), /Auslösungen gesamt/);
+  await ext.call({
+    type: 'addWebhook',
+    webhook: { name: 'Vorlage', url: `${receiver.base}/de-template`, events: ['error'], format: 'custom', template: '{"t": "{{text}}"}' },
+  });
+  const templated = page.getByRole('listitem').filter({ hasText: 'Vorlage' });
+  assert.equal(await templated.locator('.format').textContent(), ` · ${german.catalog_format_custom_label.message}`, 'the format in German');
+  await ext.call({ type: 'deleteWebhook', id: (await ext.call({ type: 'listWebhooks' })).webhooks[1].id });
   await item.getByRole('button', { name: '🧪 Mein Empfänger testen' }).click();
   await waitFor(() => receiver.to('/de').length === 1, { what: 'the test delivery' });
   await waitFor(async () => /✅ HTTP 200/.test(await item.locator('.test-result').textContent()), { what: 'the test result' });
