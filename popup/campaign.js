@@ -238,7 +238,12 @@ export async function initCampaign() {
   $('pick-button').addEventListener('click', () => pick('button'));
   $('pick-reset').addEventListener('click', async () => {
     const origin = target?.url && originOf(target.url);
-    if (origin) await client.send({ type: 'clearPicks', origin });
+    try {
+      if (origin) await client.send({ type: 'clearPicks', origin });
+    } catch (error) {
+      show('campaign-status', messageOf(error));
+      return;
+    }
     await refresh();
     detect();
   });

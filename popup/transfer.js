@@ -50,8 +50,8 @@ export function createTransfer(id, ctx) {
     const file = fileInput.files?.[0];
     fileInput.value = '';
     if (!file) return;
-    const text = await file.text();
     try {
+      const text = await file.text();
       const plan = await client.send({ type: 'previewImport', file: text });
       const confirm = el('button', { type: 'button', class: 'primary small' }, t('transfer_import_confirm'));
       const cancel = el(
@@ -104,8 +104,12 @@ export function createTransfer(id, ctx) {
       if (!report) return;
       const dismiss = el('button', { type: 'button', class: 'small' }, t('transfer_dismiss'));
       dismiss.addEventListener('click', async () => {
-        await client.send({ type: 'dismissLegacyImport' });
-        await ctx.refresh();
+        try {
+          await client.send({ type: 'dismissLegacyImport' });
+          await ctx.refresh();
+        } catch (error) {
+          ctx.say(error instanceof Error ? error.message : String(error));
+        }
       });
       legacy.replaceChildren(
         el('p', {}, report.added.length ? t('transfer_legacy_brought_over', { names: report.added.join(', ') }) : t('transfer_legacy_brought_over_none')),
