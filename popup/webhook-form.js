@@ -303,22 +303,6 @@ export function createForm(ctx) {
     showUrlWarning(check.warnings);
     if (fields.length) return;
 
-    // Ask for the endpoint's origin while the click still counts as a user gesture.
-    if (check.needsPermission && check.originPattern) {
-      const host = hostOf(draft.url);
-      let granted = false;
-      try {
-        granted = await chrome.permissions.request({ origins: [check.originPattern] });
-      } catch (error) {
-        formStatus.textContent = t('form_access_request_failed', { host, error: error.message });
-        return;
-      }
-      if (!granted) {
-        formStatus.textContent = t('form_access_denied', { host });
-        return;
-      }
-    }
-
     submitButton.disabled = true;
     try {
       const payload = { ...draft, headers: headers.headers };
@@ -329,7 +313,19 @@ export function createForm(ctx) {
       resetForm();
       formStatus.textContent = t(done, { name: result.webhook.name });
       showUrlWarning(result.warnings);
-      await ctx.refresh();
+      // Saved first, then the endpoint's site asked for (the click still counts as a user gesture
+      // for some seconds): Chrome closes the toolbar popup when its prompt opens, which would
+      // otherwise lose the form. Refused, the webhook stays, marked in the list with Allow again.
+      await ctx.refresh(); // the list shows it while the browser asks
+      if (check.needsPermission && check.originPattern) {
+        const host = hostOf(draft.url);
+        try {
+          if (!(await chrome.permissions.request({ origins: [check.originPattern] }))) formStatus.textContent = t('form_access_denied', { host });
+        } catch (error) {
+          formStatus.textContent = t('form_access_request_failed', { host, error: error instanceof Error ? error.message : String(error) });
+        }
+        await ctx.refresh();
+      }
     } catch (error) {
       if (error instanceof client.CommandError && error.fields.length) showFieldErrors(error.fields);
       else formStatus.textContent = error instanceof Error ? error.message : String(error);

@@ -277,6 +277,19 @@ test('a webhook whose site access is missing is marked', async () => {
   assert.equal(await item('Remote').getByRole('button', { name: '🔓 Allow hooks.example.com again for Remote' }).count(), 1);
 });
 
+test('a webhook is saved before the browser asks for its site, so a popup closed by the prompt loses nothing', async () => {
+  // Chrome closes the toolbar popup when its permission prompt opens; headless, the prompt is
+  // never answered, which is the same for the page: whatever follows the request never runs.
+  await openManager();
+  await fillForm({ name: 'Own API', url: 'https://hooks.example.com/own', events: ['error'] });
+  await dialog()
+    .getByRole('button', { name: /Add Webhook/ })
+    .click();
+  await waitFor(async () => (await stored()).some((w) => w.name === 'Own API'), { what: 'the webhook saved' });
+  await item('Own API').waitFor();
+  assert.match(await dialog().locator('#popup-form-status').textContent(), /Own API/);
+});
+
 test('the global switch in Settings turns delivery off and on', async () => {
   await ext.call({ type: 'addWebhook', webhook: { name: 'G', url: `${receiver.base}/ok/g`, events: ['error'] } });
   await page.getByRole('button', { name: /Settings/ }).click();
