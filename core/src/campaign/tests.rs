@@ -255,6 +255,17 @@ fn a_limit_reached_over_the_last_24_hours_says_so_and_when_it_frees_up() {
         refused.0
     );
     assert!(c.start(tab(1), evening(24 * 60)).is_ok(), "a place is free 24 hours after the first");
+
+    // The limit lowered below what the last 24 hours hold: as many must leave as it is over by, plus
+    // one. Sends at 23:30, 23:40 and 00:10 and a limit of 2: the 23:40 one frees the place.
+    let mut c = campaign(&["a"], Order::Sequential, 3);
+    c.start(tab(1), evening(0)).expect("starts");
+    for minutes in [0, 10, 40] {
+        c.sent("a", evening(minutes), 0.0);
+    }
+    c.config.daily_limit = 2;
+    let refused = c.start(tab(1), evening(100)).expect_err("three in 24 hours, limit two");
+    assert!(refused.0.contains("can start again in 22 h 30 min"), "{}", refused.0);
 }
 
 #[test]
