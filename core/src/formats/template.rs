@@ -89,8 +89,12 @@ fn slots(text: &str) -> Result<Vec<Slot>, String> {
 /// however many events a batch holds.
 pub fn check(text: &str) -> Result<(), String> {
     let found = check_once(text)?;
-    let has_section = found.iter().any(|s| s.name == "#events");
-    if has_section && serde_json::from_str::<Value>(&probe(text, &found, true)).is_err() {
+    let Some(open) = found.iter().find(|s| s.name == "#events") else { return Ok(()) };
+    // Inside an array, and still JSON written twice: an object's member repeated would pass as
+    // JSON (a duplicate key) and keep only the last event.
+    let once = probe(text, &found, false);
+    let in_array = innermost_open(once.get(..open.start).unwrap_or_default()) == Some('[');
+    if !in_array || serde_json::from_str::<Value>(&probe(text, &found, true)).is_err() {
         return Err("{{#events}} … {{/events}} is repeated for each event, with commas between, so it must sit \
                     inside a JSON array, e.g. \"events\": [{{#events}}{\"text\": \"{{text}}\"}{{/events}}]."
             .into());
@@ -109,7 +113,7 @@ fn check_once(text: &str) -> Result<Vec<Slot>, String> {
     let markers: Vec<&Slot> = found.iter().filter(|s| s.name == "#events" || s.name == "/events").collect();
     match markers.as_slice() {
         [] => {}
-        [open, close] if open.name == "#events" && close.name == "/events" && !open.in_string => {}
+        [open, close] if open.name == "#events" && close.name == "/events" && !open.in_string && !close.in_string => {}
         [first, ..] => {
             return Err(format!(
                 "{{{{#events}}}} … {{{{/events}}}} at {} must appear once, in that order, outside any string.",
@@ -134,6 +138,27 @@ fn check_once(text: &str) -> Result<Vec<Slot>, String> {
         format!("The template is not valid JSON at line {}, column {}: {what}.", e.line(), e.column())
     })?;
     Ok(found)
+}
+
+/// The innermost bracket still open at the end of `json` (the start of a JSON text), outside
+/// strings.
+fn innermost_open(json: &str) -> Option<char> {
+    let mut open = Vec::new();
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (false, _, '"') => in_string = true,
+            (false, _, '[' | '{') => open.push(c),
+            (false, _, ']' | '}') => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.last().copied()
 }
 
 /// The template with each placeholder replaced by filler of the same length (so serde's

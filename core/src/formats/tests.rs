@@ -320,6 +320,11 @@ fn an_events_part_outside_an_array_is_refused_as_it_would_break_with_two_events(
     let outside = r#"{"e": {{#events}}{"a": "{{event}}"}{{/events}}}"#;
     let refused = template::check(outside).expect_err("two events would not be JSON");
     assert!(refused.contains("inside a JSON array"), "{refused}");
+    // Members of an object: JSON twice over, but a duplicate key keeps only the last event.
+    let members = r#"{"a": 1, {{#events}}"k": "{{text}}"{{/events}}}"#;
+    assert!(template::check(members).is_err_and(|e| e.contains("inside a JSON array")));
+    let split = r#"[{{#events}}"x{{/events}}"]"#;
+    assert!(template::check(split).is_err_and(|e| e.contains("outside any string")), "a marker in a string");
     // Saved by an earlier release: it still serves single events, and a batch is refused in words.
     let settings = FormatSettings { template: Some(outside.into()), ..FormatSettings::default() };
     let error = || Envelope::new(&Event::Error { error: "x".into() }, T0, "4.5.0");
@@ -330,6 +335,7 @@ fn an_events_part_outside_an_array_is_refused_as_it_would_break_with_two_events(
     assert!(two.contains("inside a JSON array"), "{two}");
     for fine in [
         r#"{"e": [{{#events}}{"a": "{{event}}"}{{/events}}]}"#,
+        r#"{"s": "[{", "e": [[0], {{#events}}{"a": ["{{text}}"]}{{/events}}]}"#,
         r#"{"t": "{{text}}", "e": [{{#events}}"{{text}}"{{/events}}], "n": {{count}}}"#,
         r#"[{{#events}}{{count}}{{/events}}]"#,
     ] {
