@@ -231,20 +231,46 @@ fn check_host(host: &str) -> Result<String, String> {
     if !labels_ok {
         return Err(format!("\"{host}\" is not a valid host name."));
     }
-    // A host ending in a number is an IPv4 address to the browser (so "example.123" is no name
-    // at all): four numbers from 0 to 255, which is how people write one.
-    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
-    if labels.last().is_some_and(|last| last.chars().all(|c| c.is_ascii_digit())) {
-        let ipv4 = labels.len() == 4 && labels.iter().all(|l| l.len() <= 3 && l.parse::<u8>().is_ok());
-        if !ipv4 {
-            return Err(format!(
-                "\"{host}\" is not a valid IP address: it takes four numbers from 0 to 255, e.g. 192.168.1.30."
-            ));
-        }
+    // A host ending in a number is an IPv4 address to the browser (so "example.123" is no name at
+    // all), read as the URL standard reads it: 192.168.1.30, and the short forms 127.1 or 10.0.0.
+    let labels: Vec<&str> = host.strip_suffix('.').unwrap_or(host).split('.').collect();
+    let ends_in_number = labels.last().is_some_and(|last| {
+        (!last.is_empty() && last.chars().all(|c| c.is_ascii_digit())) || ipv4_number(last).is_some()
+    });
+    if ends_in_number && !is_ipv4(&labels) {
+        return Err(format!(
+            "\"{host}\" is not a valid IP address: it takes four numbers from 0 to 255, e.g. 192.168.1.30."
+        ));
     }
     // ASCII case only: letters of other scripts are left as typed, as the browser's IDN step
     // normalises them.
     Ok(host.to_ascii_lowercase())
+}
+
+/// One part of an IPv4 address as the URL standard reads it: decimal, `0x` hexadecimal, or octal
+/// after a leading zero.
+fn ipv4_number(part: &str) -> Option<u64> {
+    let (digits, radix) = match part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+        Some(hex) => (hex, 16),
+        None => match part.strip_prefix('0') {
+            Some(octal) if !octal.is_empty() => (octal, 8),
+            _ => (part, 10),
+        },
+    };
+    if digits.is_empty() {
+        return (radix == 16).then_some(0);
+    }
+    digits.chars().try_fold(0u64, |n, c| n.checked_mul(u64::from(radix))?.checked_add(u64::from(c.to_digit(radix)?)))
+}
+
+/// Whether the labels make an IPv4 address: one to four numbers, each but the last under 256,
+/// the last filling the bytes left.
+fn is_ipv4(labels: &[&str]) -> bool {
+    let Some((last, first)) = labels.split_last() else { return false };
+    let Some(last) = ipv4_number(last) else { return false };
+    labels.len() <= 4
+        && first.iter().all(|p| ipv4_number(p).is_some_and(|n| n < 256))
+        && last < 1u64 << (8 * (5 - labels.len()))
 }
 
 #[cfg(test)]
@@ -253,11 +279,23 @@ mod tests {
 
     #[test]
     fn a_mistyped_ip_address_is_refused_in_words() {
-        for host in ["192.168.1.300", "10.0.0", "1.2.3.4.5", "example.123", "256.1.1.1"] {
+        for host in ["192.168.1.300", "1.2.3.4.5", "example.123", "256.1.1.1", "0x100.1.1.1", "1.09"] {
             let refused = check_url(&format!("http://{host}:8123/api/webhook/x")).expect_err(host);
             assert!(refused.contains("is not a valid IP address"), "{host}: {refused}");
         }
-        for host in ["192.168.1.30", "0.0.0.0", "255.255.255.255", "10.0.0.1."] {
+        // What the browser reads as an address is one: short forms, hexadecimal, octal.
+        for host in [
+            "192.168.1.30",
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.0.0.1.",
+            "127.1",
+            "10.0.0",
+            "0x7f.1",
+            "010.1",
+            "10.0.0.0x",
+            "1f.example",
+        ] {
             assert!(check_url(&format!("http://{host}/x")).is_ok(), "{host}");
         }
     }
