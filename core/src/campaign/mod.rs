@@ -67,13 +67,16 @@ pub struct Moment {
     pub now: Millis,
     /// The local day it falls on.
     pub day: i64,
+    /// Milliseconds until the next local midnight.
+    pub until_midnight: u64,
 }
 
 impl Moment {
     /// The moment `now` in a time zone `offset_minutes` east of UTC.
     pub fn new(now: Millis, offset_minutes: i32) -> Moment {
         let local = now.0 as i64 + i64::from(offset_minutes) * 60_000;
-        Moment { now, day: local.div_euclid(86_400_000) }
+        let into_day = local.rem_euclid(86_400_000).unsigned_abs();
+        Moment { now, day: local.div_euclid(86_400_000), until_midnight: DAY_MS - into_day }
     }
 }
 
@@ -166,29 +169,35 @@ impl Campaign {
             Status::Idle | Status::Stopped => {}
         }
         if self.limit_reached_today(m) {
-            let limit = self.config.daily_limit;
-            return Err(Refusal(match self.last_day_free_in(m) {
-                Some(wait) => format!(
-                    "The daily limit of {limit} messages holds over any 24 hours, and {} were sent in the last 24 hours; the campaign can start again in {}, or raise the limit.",
-                    self.sent_in_last_day(m.now),
-                    hours_and_minutes(wait)
-                ),
-                None => format!(
-                    "Today's limit of {limit} messages is reached; the campaign can start again tomorrow, or raise the limit."
-                ),
-            }));
+            return Err(Refusal(self.when_free_again(m)));
         }
         Ok(())
     }
 
-    /// When the limit is reached over the last 24 hours but not on today's calendar count (after
-    /// midnight, or in a new time zone): how long until enough of those messages are 24 hours old.
-    fn last_day_free_in(&self, m: Moment) -> Option<u64> {
+    /// What Start says while the limit holds: the wait until the last 24 hours have room (which
+    /// is never before midnight once today's own messages reach the limit), or tomorrow when only
+    /// today's count stops it (sends the last 24 hours no longer hold, after a clock change).
+    fn when_free_again(&self, m: Moment) -> String {
         let limit = self.config.daily_limit;
-        if self.sent_today(m) >= limit {
-            return None;
-        }
-        let since = m.now.0.saturating_sub(DAY_MS);
+        let Some(wait) = self.last_day_free_in(m.now) else {
+            return format!(
+                "Today's limit of {} is reached; the campaign can start again tomorrow, or raise the limit.",
+                messages(limit)
+            );
+        };
+        let sent = self.sent_in_last_day(m.now);
+        format!(
+            "The daily limit of {} holds over any 24 hours, and {sent} {} sent in the last 24 hours; the campaign can start again in {}, or raise the limit.",
+            messages(limit),
+            if sent == 1 { "was" } else { "were" },
+            hours_and_minutes(wait.max(if self.sent_today(m) >= limit { m.until_midnight } else { 0 }))
+        )
+    }
+
+    /// How long until the last 24 hours have room for one more message (`None` when they have).
+    fn last_day_free_in(&self, now: Millis) -> Option<u64> {
+        let limit = self.config.daily_limit;
+        let since = now.0.saturating_sub(DAY_MS);
         let recent: Vec<u64> = self.recent_sends.iter().map(|t| t.0).filter(|t| *t > since).collect();
         let over = recent.len().checked_sub(usize::try_from(limit).unwrap_or(usize::MAX))?;
         // The oldest `over + 1` must leave the window for one more message to fit: the earliest
@@ -196,7 +205,7 @@ impl Campaign {
         // Start only; a sort would add its own code to the module.)
         let oldest_to_leave =
             recent.iter().copied().filter(|t| recent.iter().filter(|u| **u <= *t).count() > over).min()?;
-        Some((oldest_to_leave + DAY_MS).saturating_sub(m.now.0))
+        Some((oldest_to_leave + DAY_MS).saturating_sub(now.0))
     }
 
     /// Start: sends the first message now.
@@ -252,9 +261,7 @@ impl Campaign {
         }
         self.roll_day(m);
         if self.limit_reached_today(m) {
-            return Err(Refusal(
-                "Today's limit is reached; the campaign can run again tomorrow, or raise the limit.".into(),
-            ));
+            return Err(Refusal(self.when_free_again(m)));
         }
         self.status = Status::Running;
         self.next_send_at = Some(m.now);
@@ -327,11 +334,13 @@ impl Campaign {
             self.next_send_at = None;
             let limit = self.config.daily_limit;
             self.reason = Some(if self.messages_sent_today >= limit {
-                format!("Today's limit of {limit} messages was reached.")
+                format!("Today's limit of {} was reached.", messages(limit))
             } else {
+                let sent = self.sent_in_last_day(m.now);
                 format!(
-                    "The daily limit of {limit} messages was reached: {} were sent in the last 24 hours.",
-                    self.sent_in_last_day(m.now)
+                    "The daily limit of {} was reached: {sent} {} sent in the last 24 hours.",
+                    messages(limit),
+                    if sent == 1 { "was" } else { "were" }
                 )
             });
             events.push(Event::DailyLimitReached {
@@ -438,6 +447,11 @@ pub fn choose_target(tabs: &[TabInfo], self_tab: Option<u32>) -> Option<TabInfo>
                 .max_by(|a, b| a.last_accessed.unwrap_or(0.0).total_cmp(&b.last_accessed.unwrap_or(0.0)))
         })
         .cloned()
+}
+
+/// "1 message", "100 messages".
+fn messages(n: u64) -> String {
+    format!("{n} message{}", if n == 1 { "" } else { "s" })
 }
 
 /// A wait in words, rounded up to the minute: "45 min", "3 h 20 min".

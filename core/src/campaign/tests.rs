@@ -94,7 +94,9 @@ fn the_daily_limit_stops_the_campaign_and_refuses_a_restart_until_tomorrow() {
         Event::CampaignStopped { stats: CampaignStats { messages_sent_today: 3, total_messages_sent: 3 } }
     );
     assert_eq!(c.status, Status::Stopped);
-    assert!(c.start(tab(1), at(T0 + 4)).expect_err("limit").0.contains("tomorrow"));
+    // Three in the last 24 hours: tomorrow is not soon enough, the refusal says when.
+    let refused = c.start(tab(1), at(T0 + 4)).expect_err("limit").0;
+    assert!(refused.contains("3 were sent in the last 24 hours; the campaign can start again in 24 h,"), "{refused}");
     assert!(c.start(tab(1), at(T0 + 86_400_000)).is_err(), "the same 24 hours still hold three");
     let tomorrow = T0 + 86_400_000 + 3;
     assert!(c.start(tab(1), at(tomorrow)).is_ok());
@@ -255,6 +257,21 @@ fn a_limit_reached_over_the_last_24_hours_says_so_and_when_it_frees_up() {
         refused.0
     );
     assert!(c.start(tab(1), evening(24 * 60)).is_ok(), "a place is free 24 hours after the first");
+
+    // Reached in the morning: not "tomorrow" at midnight, but once the first is 24 hours old.
+    let mut c = campaign(&["a"], Order::Sequential, 2);
+    let local = |hours: u64| Moment::new(Millis(T0 - 23 * 1_800_000 + hours * 3_600_000), 120); // 08:00 + hours
+    c.start(tab(1), local(0)).expect("starts");
+    c.sent("a", local(0), 0.0);
+    c.sent("a", local(1), 0.0); // 09:00: the limit of 2
+    let refused = c.start(tab(1), local(13)).expect_err("today's two").0; // 21:00
+    assert!(refused.contains("2 were sent in the last 24 hours; the campaign can start again in 11 h,"), "{refused}");
+    let mut one = campaign(&["a"], Order::Sequential, 1);
+    one.start(tab(1), local(0)).expect("starts");
+    one.sent("a", local(0), 0.0);
+    assert_eq!(one.reason.as_deref(), Some("Today's limit of 1 message was reached."));
+    let refused = one.start(tab(1), local(1)).expect_err("one").0;
+    assert!(refused.starts_with("The daily limit of 1 message holds over any 24 hours, and 1 was sent"), "{refused}");
 
     // The limit lowered below what the last 24 hours hold: as many must leave as it is over by, plus
     // one. Sends at 23:30, 23:40 and 00:10 and a limit of 2: the 23:40 one frees the place.
