@@ -5,6 +5,7 @@ use super::state::{LazyHistories, State, When};
 use super::{Engine, Policies};
 use crate::delivery::batch::OpenBatch;
 use crate::delivery::outbox::{Delivery, Outbox, OutboxDocument};
+use crate::formats::detect::signed_by_default;
 use crate::ports::Ports;
 use crate::rules::headers::check_headers;
 use crate::rules::url_check::check_url;
@@ -88,18 +89,19 @@ impl<P: Ports> Engine<P> {
         if must_rewrite {
             state.mark_outbox_for_rewrite(migrated);
         }
-        // Webhooks saved before AutoChat signed get a secret of their own now.
-        let unsigned: Vec<WebhookId> = state
+        // Webhooks saved before AutoChat signed get a secret of their own now, and are signed as a
+        // new webhook for their URL would be (not Zapier's and IFTTT's hooks).
+        let unsigned: Vec<(WebhookId, bool)> = state
             .registry()
             .webhooks
             .iter()
             .filter(|w| state.registry().meta.get(&w.id).and_then(|m| m.signing.as_ref()).is_none())
-            .map(|w| w.id.clone())
+            .map(|w| (w.id.clone(), signed_by_default(&w.url)))
             .collect();
-        for id in &unsigned {
+        for (id, enabled) in &unsigned {
             let mut key = [0u8; 32];
             ports.fill(&mut key);
-            let signing = Signing { enabled: true, secret: Secret::generate(key), previous: None, github: false };
+            let signing = Signing { enabled: *enabled, secret: Secret::generate(key), previous: None, github: false };
             state.registry_mut(When::Now).meta.entry(id.clone()).or_default().signing = Some(signing);
         }
         must_rewrite |= !unsigned.is_empty();

@@ -85,11 +85,13 @@ fn webhooks_saved_before_signing_get_a_secret_when_loaded() {
     let fake = Fake::at(T0);
     fake.put(
         crate::store::REGISTRY_KEY,
-        r#"{"schemaVersion":1,"webhooksEnabled":true,"webhooks":[{"id":"wh_old","name":"Old","url":"https://a.com","method":"POST","events":["error"],"headers":{},"enabled":true,"createdAt":"2025-12-07T17:30:00.000Z","lastTriggered":null,"triggerCount":0,"failureCount":0}],"meta":{}}"#,
+        r#"{"schemaVersion":1,"webhooksEnabled":true,"webhooks":[{"id":"wh_old","name":"Old","url":"https://a.com","method":"POST","events":["error"],"headers":{},"enabled":true,"createdAt":"2025-12-07T17:30:00.000Z","lastTriggered":null,"triggerCount":0,"failureCount":0},{"id":"wh_zap","name":"Zap","url":"https://hooks.zapier.com/hooks/catch/1/a/","method":"POST","events":["error"],"headers":{},"enabled":true,"createdAt":"2025-12-07T17:30:00.000Z","lastTriggered":null,"triggerCount":0,"failureCount":0}],"meta":{}}"#,
     );
     let e = start(&fake);
     assert!(secret_of(&fake, &e, "wh_old").starts_with("whsec_"));
     assert!(fake.stored(crate::store::REGISTRY_KEY).is_some_and(|t| t.contains("whsec_")), "stored at once");
+    let signed = |id: &str| webhook(&fake, &e, id)["signing"]["enabled"].clone();
+    assert_eq!([signed("wh_old"), signed("wh_zap")], [json!(true), json!(false)], "as a new one for its URL");
 }
 
 #[test]
