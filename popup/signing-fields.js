@@ -82,7 +82,7 @@ export function createSigningFields(id) {
 /**
  * A webhook's signing line: the masked secret with Reveal, Copy and Rotate secret.
  * @param {WebhookView} webhook
- * @param {{ refresh: (force?: boolean) => Promise<unknown>, say: (text: string) => void }} ctx
+ * @param {{ refresh: () => Promise<unknown>, say: (text: string) => void }} ctx
  */
 export function signingLine(webhook, ctx) {
   const { signing } = webhook;
@@ -111,6 +111,12 @@ export function signingLine(webhook, ctx) {
   });
   const rotate = el('button', { type: 'button', class: 'small', 'aria-label': t('signing_rotate_label', { name: webhook.name }) }, t('signing_rotate'));
   let rotating = false; // a double click would rotate twice, ending the old secret at once
+  /** @type {HTMLElement | null} the question asked before a second rotation, while it is open */
+  let question = null;
+  const answered = () => {
+    question?.replaceWith(rotate);
+    question = null;
+  };
   const rotateNow = async () => {
     if (rotating) return;
     rotating = true;
@@ -118,27 +124,40 @@ export function signingLine(webhook, ctx) {
     try {
       await client.send({ type: 'rotateSecret', id: webhook.id });
       ctx.say(t('signing_rotated', { name: webhook.name }));
-      await ctx.refresh(true);
     } catch (error) {
       said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
       rotate.disabled = false;
       rotating = false;
     }
+    answered();
+    await ctx.refresh();
   };
   rotate.addEventListener('click', () => {
+    if (question) return; // asked already (a double click)
     if (!signing.previousUntil || Date.parse(signing.previousUntil) <= Date.now()) return rotateNow();
     // While the previous secret still signs, another rotation ends it at once: asked first.
-    const keep = el('button', { type: 'button', class: 'small', onclick: () => ctx.refresh(true) }, t('signing_rotate_again_keep'));
-    rotate.replaceWith(
-      el(
-        'span',
-        { class: 'inline-confirm' },
-        `${t('signing_rotate_again_question', { time: new Date(signing.previousUntil).toLocaleString() })} `,
-        el('button', { type: 'button', class: 'danger small', onclick: rotateNow }, t('signing_rotate_again_confirm')),
-        ' ',
-        keep,
-      ),
+    const keep = el(
+      'button',
+      {
+        type: 'button',
+        class: 'small',
+        onclick: () => {
+          answered();
+          rotate.focus();
+          ctx.refresh();
+        },
+      },
+      t('signing_rotate_again_keep'),
     );
+    question = el(
+      'span',
+      { class: 'inline-confirm' },
+      `${t('signing_rotate_again_question', { time: new Date(signing.previousUntil).toLocaleString() })} `,
+      el('button', { type: 'button', class: 'danger small', onclick: rotateNow }, t('signing_rotate_again_confirm')),
+      ' ',
+      keep,
+    );
+    rotate.replaceWith(question);
     keep.focus();
   });
   const overlap = signing.previousUntil ? ` · ${t('signing_previous_until', { time: new Date(signing.previousUntil).toLocaleString() })}` : '';

@@ -51,7 +51,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
         await ctx.refresh();
       } catch (error) {
         ctx.say(messageOf(error));
-        await ctx.refresh(true); // the switch shows what is saved again
+        e.target.checked = !e.target.checked; // the switch shows what is saved again
       }
     },
   });
@@ -83,6 +83,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
         onclick: () => {
           confirmBox.hidden = true;
           deleteButton.focus();
+          ctx.refresh(); // the item was left as it was while the question was open
         },
       },
       t('item_delete_keep'),
@@ -208,33 +209,38 @@ function pendingLine(webhook, ctx) {
   else if (d.state === 'waiting') parts.push(t('item_next_attempt', { when: describeWait(d.nextAttemptAt) }), ...(d.lastError ? [d.lastError] : []));
   else if (d.state === 'sending') parts.push(t('item_sending_now'));
   const discard = el('button', { type: 'button', class: 'danger small', 'aria-label': t('item_discard_label', { name: webhook.name }) }, t('item_discard'));
-  discard.addEventListener('click', async () => {
-    discard.replaceWith(
+  discard.addEventListener('click', () => {
+    // While the question is open the list leaves this item as it is (see render); answering it
+    // puts the button back first, so the refresh may draw the item afresh.
+    const answered = () => {
+      question.replaceWith(discard);
+      return ctx.refresh();
+    };
+    const question = el(
+      'span',
+      { class: 'inline-confirm' },
+      `${tn('item_discard_question', n)} `,
       el(
-        'span',
-        { class: 'inline-confirm' },
-        `${tn('item_discard_question', n)} `,
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'danger small',
-            onclick: async () => {
-              try {
-                const { discarded } = await client.send({ type: 'discardDeliveries', webhookId: webhook.id });
-                ctx.say(tn('item_discarded', discarded, { name: webhook.name }));
-                await ctx.refresh();
-              } catch (error) {
-                ctx.say(messageOf(error));
-              }
-            },
+        'button',
+        {
+          type: 'button',
+          class: 'danger small',
+          onclick: async () => {
+            try {
+              const { discarded } = await client.send({ type: 'discardDeliveries', webhookId: webhook.id });
+              ctx.say(tn('item_discarded', discarded, { name: webhook.name }));
+            } catch (error) {
+              ctx.say(messageOf(error));
+            }
+            await answered();
           },
-          t('item_discard_confirm'),
-        ),
-        ' ',
-        el('button', { type: 'button', class: 'small', onclick: () => ctx.refresh(true) }, t('item_discard_keep')),
+        },
+        t('item_discard_confirm'),
       ),
+      ' ',
+      el('button', { type: 'button', class: 'small', onclick: answered }, t('item_discard_keep')),
     );
+    discard.replaceWith(question);
   });
   return el('p', { class: 'pending' }, `⏳ ${parts.join(' · ')} `, discard);
 }

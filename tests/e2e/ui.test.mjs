@@ -182,6 +182,23 @@ test('a dead endpoint and an error status are explained in words', async () => {
   await waitFor(async () => /HTTP 404 Not Found: check the URL/.test(await item('Wrong path').locator('.test-result').textContent()));
 });
 
+test('Discard asks first, then gives up the waiting deliveries and shows it at once', async () => {
+  const port = await deadPort();
+  await ext.call({ type: 'addWebhook', webhook: { name: 'Down', url: `http://127.0.0.1:${port}/hook`, events: ['error'] } });
+  await ext.call({ type: 'emit', event: 'error', data: { error: 'nobody listens' } });
+  await openManager();
+  const down = item('Down');
+  await waitFor(async () => /1 delivery waiting/.test(await down.textContent()), { what: 'the waiting delivery' });
+  await down.getByRole('button', { name: 'Discard waiting deliveries of Down' }).click();
+  await down.getByRole('button', { name: 'Keep', exact: true }).click();
+  assert.match(await down.textContent(), /1 delivery waiting/, 'kept');
+  await down.getByRole('button', { name: 'Discard waiting deliveries of Down' }).click();
+  await down.getByRole('button', { name: 'Discard them' }).click();
+  await waitFor(async () => !/delivery waiting/.test(await down.textContent()), { what: 'the item drawn afresh' });
+  assert.equal((await stored())[0].pendingDeliveries, 0);
+  assert.match(await dialog().textContent(), /1 delivery of “Down” discarded\./);
+});
+
 test('a Test result and an open question survive the item being drawn afresh', async () => {
   await ext.call({ type: 'addWebhook', webhook: { name: 'Slow', url: `${receiver.base}/slow/1500/x`, events: ['error'] } });
   await openManager();
@@ -197,7 +214,9 @@ test('a Test result and an open question survive the item being drawn afresh', a
   await slow.getByRole('button', { name: /Delete/ }).click();
   await ext.call({ type: 'emit', event: 'error', data: { error: 'while deciding' } });
   await waitFor(() => receiver.to('/slow/1500/x').length === 3, { what: 'the second delivery' });
-  await sleep(500); // its outcome's notice, which would draw the item afresh
+  await waitFor(async () => (await ext.call({ type: 'listWebhooks' })).webhooks[0].triggerCount === 2, { what: 'the second outcome' });
+  await sleep(1_500); // its notice, which would draw the item afresh
+  assert.match(await slow.locator('.stats').textContent(), /Total Triggers\s*1/, 'left as it was while the question is open');
   await slow.getByRole('button', { name: 'Keep it' }).click();
   await waitFor(async () => /Total Triggers\s*2/.test(await slow.locator('.stats').textContent()), { what: 'drawn afresh once answered' });
   assert.equal((await stored()).length, 1, 'nothing deleted');
