@@ -13,6 +13,9 @@ import { t } from './i18n.js';
 import { createSigningFields } from './signing-fields.js';
 import { detectFormat, parseHeaders, validateWebhook } from './wasm.js';
 
+/** @param {unknown} error */
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+
 /** The host the browser asks about: the URL's, or the URL as typed where the browser cannot read it. */
 function hostOf(/** @type {string} */ url) {
   try {
@@ -303,36 +306,62 @@ export function createForm(ctx) {
     showUrlWarning(check.warnings);
     if (fields.length) return;
 
+    const payload = { ...draft, headers: headers.headers };
+    const host = hostOf(draft.url);
+    const pattern = check.needsPermission ? check.originPattern : null;
     submitButton.disabled = true;
     try {
-      const payload = { ...draft, headers: headers.headers };
-      const result = editing
-        ? await client.send({ type: 'updateWebhook', id: editing.id, webhook: payload })
-        : await client.send({ type: 'addWebhook', webhook: payload });
+      let saving;
+      /** @type {Promise<boolean> | null} */
+      let asking = null;
+      if (editing) {
+        // An edit asks first and is saved only with the new site allowed: until then the webhook
+        // keeps working as it is. (In Chrome the toolbar popup closes for the prompt; once allowed,
+        // saving again asks nothing.)
+        if (pattern && !(await askForSite(pattern, host, 'form_access_denied_edit', 'form_access_request_failed_edit'))) return;
+        saving = client.send({ type: 'updateWebhook', id: editing.id, webhook: payload });
+      } else {
+        // A new webhook's message leaves first, then the browser is asked, both within the click
+        // (Firefox takes a request only there): Chrome closes the toolbar popup when its prompt
+        // opens, and the webhook is saved all the same. Refused, it stays, marked with Allow again.
+        saving = client.send({ type: 'addWebhook', webhook: payload });
+        if (pattern) asking = chrome.permissions.request({ origins: [pattern] });
+      }
+      const result = await saving;
       const done = editing ? 'form_saved' : 'form_added';
       resetForm();
       formStatus.textContent = t(done, { name: result.webhook.name });
       showUrlWarning(result.warnings);
-      // Saved first, then the endpoint's site asked for (the click still counts as a user gesture
-      // for some seconds): Chrome closes the toolbar popup when its prompt opens, which would
-      // otherwise lose the form. Refused, the webhook stays, marked in the list with Allow again.
       await ctx.refresh(); // the list shows it while the browser asks
-      if (check.needsPermission && check.originPattern) {
-        const host = hostOf(draft.url);
+      if (asking) {
         try {
-          if (!(await chrome.permissions.request({ origins: [check.originPattern] }))) formStatus.textContent = t('form_access_denied', { host });
+          if (!(await asking)) formStatus.textContent = t('form_access_denied', { host });
         } catch (error) {
-          formStatus.textContent = t('form_access_request_failed', { host, error: error instanceof Error ? error.message : String(error) });
+          formStatus.textContent = t('form_access_request_failed', { host, error: messageOf(error) });
         }
         await ctx.refresh();
       }
     } catch (error) {
       if (error instanceof client.CommandError && error.fields.length) showFieldErrors(error.fields);
-      else formStatus.textContent = error instanceof Error ? error.message : String(error);
+      else formStatus.textContent = messageOf(error);
     } finally {
       submitButton.disabled = false;
       updateLimit();
     }
+  }
+
+  /**
+   * Asks the browser for a site; says why not in the status line when it is not allowed.
+   * @param {string} pattern @param {string} host @param {string} deniedKey @param {string} failedKey
+   */
+  async function askForSite(pattern, host, deniedKey, failedKey) {
+    try {
+      if (await chrome.permissions.request({ origins: [pattern] })) return true;
+      formStatus.textContent = t(deniedKey, { host });
+    } catch (error) {
+      formStatus.textContent = t(failedKey, { host, error: messageOf(error) });
+    }
+    return false;
   }
 
   function resetForm() {

@@ -192,7 +192,7 @@ test('Firefox: when the user withdraws access to 127.0.0.1, the manager says so 
   assert.equal(removed, true);
   await waitFor(async () => (await page.$$('.notice.permission')).length === 2, { what: 'a notice on both webhooks' });
   const notice = await text(page, '.notice.permission');
-  assert.match(notice, new RegExp(`Firefox no longer lets AutoChat reach 127\\.0\\.0\\.1:${receiver.port}: access was removed`));
+  assert.match(notice, new RegExp(`Firefox does not let AutoChat reach 127\\.0\\.0\\.1:${receiver.port} \\(access was refused or removed\\)`));
   assert.ok(await page.$(`button[aria-label="🔓 Allow 127.0.0.1:${receiver.port} again for Firefox hook"]`), 'an Allow again button');
   await page.close();
 });

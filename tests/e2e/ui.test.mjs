@@ -292,7 +292,7 @@ test('a webhook whose site access is missing is marked', async () => {
   // Added through the protocol, so no permission was granted; nothing is sent to it.
   await ext.call({ type: 'addWebhook', webhook: { name: 'Remote', url: 'https://hooks.example.com/services/x', events: ['milestone'] } });
   await openManager();
-  assert.match(await item('Remote').textContent(), /Chrome no longer lets AutoChat reach hooks\.example\.com: access was removed/);
+  assert.match(await item('Remote').textContent(), /Chrome does not let AutoChat reach hooks\.example\.com \(access was refused or removed\)/);
   assert.equal(await item('Remote').getByRole('button', { name: '🔓 Allow hooks.example.com again for Remote' }).count(), 1);
 });
 
