@@ -309,6 +309,18 @@ test('a webhook is saved before the browser asks for its site, so a popup closed
   assert.match(await dialog().locator('#popup-form-status').textContent(), /Own API/);
 });
 
+test('an edit to a site not yet allowed is saved only once the browser allows it', async () => {
+  await ext.call({ type: 'addWebhook', webhook: { name: 'Working', url: `${receiver.base}/ok/working`, events: ['error'] } });
+  await openManager();
+  await item('Working').getByRole('button', { name: /Edit/ }).click();
+  await dialog().getByLabel('URL').fill('https://hooks.example.com/moved');
+  await dialog()
+    .getByRole('button', { name: /Save Changes/ })
+    .click();
+  await sleep(1_000); // the browser's prompt, which nobody answers here
+  assert.equal((await stored())[0].url, `${receiver.base}/ok/working`, 'the working URL stays until the site is allowed');
+});
+
 test('the global switch in Settings turns delivery off and on', async () => {
   await ext.call({ type: 'addWebhook', webhook: { name: 'G', url: `${receiver.base}/ok/g`, events: ['error'] } });
   await page.getByRole('button', { name: /Settings/ }).click();
