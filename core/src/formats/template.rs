@@ -89,12 +89,19 @@ fn slots(text: &str) -> Result<Vec<Slot>, String> {
 /// however many events a batch holds.
 pub fn check(text: &str) -> Result<(), String> {
     let found = check_once(text)?;
-    let Some(open) = found.iter().find(|s| s.name == "#events") else { return Ok(()) };
-    // Inside an array, and still JSON written twice: an object's member repeated would pass as
-    // JSON (a duplicate key) and keep only the last event.
+    let (Some(open), Some(close)) =
+        (found.iter().find(|s| s.name == "#events"), found.iter().find(|s| s.name == "/events"))
+    else {
+        return Ok(());
+    };
+    // Inside one array from start to end, and still JSON written twice: an object's member, or a
+    // part that closes one array and opens another, would pass as JSON with a duplicate key and
+    // keep only the last event.
     let once = probe(text, &found, false);
-    let in_array = innermost_open(once.get(..open.start).unwrap_or_default()) == Some('[');
-    if !in_array || serde_json::from_str::<Value>(&probe(text, &found, true)).is_err() {
+    let in_array = open_brackets(once.get(..open.start).unwrap_or_default()).0.last() == Some(&'[');
+    let (left_open, closed_outer) = open_brackets(once.get(open.end..close.start).unwrap_or_default());
+    let in_one_array = in_array && left_open.is_empty() && !closed_outer;
+    if !in_one_array || serde_json::from_str::<Value>(&probe(text, &found, true)).is_err() {
         return Err("{{#events}} … {{/events}} is repeated for each event, with commas between, so it must sit \
                     inside a JSON array, e.g. \"events\": [{{#events}}{\"text\": \"{{text}}\"}{{/events}}]."
             .into());
@@ -140,10 +147,11 @@ fn check_once(text: &str) -> Result<Vec<Slot>, String> {
     Ok(found)
 }
 
-/// The innermost bracket still open at the end of `json` (the start of a JSON text), outside
-/// strings.
-fn innermost_open(json: &str) -> Option<char> {
+/// The brackets still open at the end of `json` (a piece of JSON text), outermost first, outside
+/// strings; and whether it closed one it did not open.
+fn open_brackets(json: &str) -> (Vec<char>, bool) {
     let mut open = Vec::new();
+    let mut closed_outer = false;
     let (mut in_string, mut escaped) = (false, false);
     for c in json.chars() {
         match (in_string, escaped, c) {
@@ -152,13 +160,11 @@ fn innermost_open(json: &str) -> Option<char> {
             (true, false, '"') => in_string = false,
             (false, _, '"') => in_string = true,
             (false, _, '[' | '{') => open.push(c),
-            (false, _, ']' | '}') => {
-                open.pop();
-            }
+            (false, _, ']' | '}') => closed_outer |= open.pop().is_none(),
             _ => {}
         }
     }
-    open.last().copied()
+    (open, closed_outer)
 }
 
 /// The template with each placeholder replaced by filler of the same length (so serde's

@@ -323,6 +323,8 @@ fn an_events_part_outside_an_array_is_refused_as_it_would_break_with_two_events(
     // Members of an object: JSON twice over, but a duplicate key keeps only the last event.
     let members = r#"{"a": 1, {{#events}}"k": "{{text}}"{{/events}}}"#;
     assert!(template::check(members).is_err_and(|e| e.contains("inside a JSON array")));
+    let two_arrays = r#"{"a": [{{#events}}"{{text}}"], "b": [0{{/events}}]}"#;
+    assert!(template::check(two_arrays).is_err_and(|e| e.contains("inside a JSON array")), "one array, start to end");
     let split = r#"[{{#events}}"x{{/events}}"]"#;
     assert!(template::check(split).is_err_and(|e| e.contains("outside any string")), "a marker in a string");
     // Saved by an earlier release: it still serves single events, and a batch is refused in words.
