@@ -260,7 +260,10 @@ fn ipv4_number(part: &str) -> Option<u64> {
     if digits.is_empty() {
         return (radix == 16).then_some(0);
     }
-    digits.chars().try_fold(0u64, |n, c| n.checked_mul(u64::from(radix))?.checked_add(u64::from(c.to_digit(radix)?)))
+    // Too big is still a number (the browser then refuses the address), so it saturates.
+    digits
+        .chars()
+        .try_fold(0u64, |n, c| Some(n.saturating_mul(u64::from(radix)).saturating_add(u64::from(c.to_digit(radix)?))))
 }
 
 /// Whether the labels make an IPv4 address: one to four numbers, each but the last under 256,
@@ -279,7 +282,16 @@ mod tests {
 
     #[test]
     fn a_mistyped_ip_address_is_refused_in_words() {
-        for host in ["192.168.1.300", "1.2.3.4.5", "example.123", "256.1.1.1", "0x100.1.1.1", "1.09"] {
+        for host in [
+            "192.168.1.300",
+            "1.2.3.4.5",
+            "example.123",
+            "256.1.1.1",
+            "0x100.1.1.1",
+            "1.09",
+            "hooks.0x10000000000000000",
+            "99999999999999999999999",
+        ] {
             let refused = check_url(&format!("http://{host}:8123/api/webhook/x")).expect_err(host);
             assert!(refused.contains("is not a valid IP address"), "{host}: {refused}");
         }
