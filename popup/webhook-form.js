@@ -11,7 +11,7 @@ import { browserName, el } from './dom.js';
 import { createFormatFields } from './format-fields.js';
 import { t } from './i18n.js';
 import { createSigningFields } from './signing-fields.js';
-import { detectFormat, parseHeaders, validateWebhook } from './wasm.js';
+import { detectFormat, originPattern, parseHeaders, validateWebhook } from './wasm.js';
 
 /** @param {unknown} error */
 const messageOf = (error) => (error instanceof Error ? error.message : String(error));
@@ -310,15 +310,16 @@ export function createForm(ctx) {
     const host = hostOf(draft.url);
     const pattern = check.needsPermission ? check.originPattern : null;
     submitButton.disabled = true;
+    /** @type {Promise<boolean> | null} */
+    let asking = null;
     try {
       let saving;
-      /** @type {Promise<boolean> | null} */
-      let asking = null;
       if (editing) {
-        // An edit asks first and is saved only with the new site allowed: until then the webhook
-        // keeps working as it is. (In Chrome the toolbar popup closes for the prompt; once allowed,
+        // An edit to another site asks first and is saved only with that site allowed: until then
+        // the webhook keeps working as it is. (Edits on the same site ask nothing.) (In Chrome the toolbar popup closes for the prompt; once allowed,
         // saving again asks nothing.)
-        if (pattern && !(await askForSite(pattern, host, 'form_access_denied_edit', 'form_access_request_failed_edit'))) return;
+        const moved = pattern && pattern !== originPattern(editing.url);
+        if (moved && !(await askForSite(pattern, host, 'form_access_denied_edit', 'form_access_request_failed_edit'))) return;
         saving = client.send({ type: 'updateWebhook', id: editing.id, webhook: payload });
       } else {
         // A new webhook's message leaves first, then the browser is asked, both within the click
@@ -342,6 +343,7 @@ export function createForm(ctx) {
         await ctx.refresh();
       }
     } catch (error) {
+      asking?.catch(() => {}); // the save failed: whatever the browser answers changes nothing
       if (error instanceof client.CommandError && error.fields.length) showFieldErrors(error.fields);
       else formStatus.textContent = messageOf(error);
     } finally {
