@@ -93,7 +93,10 @@ export function webhookItem(webhook, missingAccess, ctx) {
       {
         type: 'button',
         class: 'danger',
-        onclick: async () => {
+        onclick: async (/** @type {MouseEvent} */ e) => {
+          const button = /** @type {HTMLButtonElement} */ (e.currentTarget);
+          if (button.disabled) return;
+          button.disabled = true; // one Delete, however many clicks
           try {
             await client.send({ type: 'deleteWebhook', id: webhook.id });
             ctx.deleted(webhook.id);
@@ -101,6 +104,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
             await ctx.refresh();
           } catch (error) {
             ctx.say(messageOf(error));
+            button.disabled = false;
           }
         },
       },
@@ -225,7 +229,10 @@ function pendingLine(webhook, ctx) {
         {
           type: 'button',
           class: 'danger small',
-          onclick: async () => {
+          onclick: async (/** @type {MouseEvent} */ e) => {
+            const button = /** @type {HTMLButtonElement} */ (e.currentTarget);
+            if (button.disabled) return;
+            button.disabled = true; // one Discard, however many clicks
             try {
               const { discarded } = await client.send({ type: 'discardDeliveries', webhookId: webhook.id });
               ctx.say(tn('item_discarded', discarded, { name: webhook.name }));
