@@ -27,6 +27,24 @@ import { historyPanel } from './webhook-history.js';
 /** @param {unknown} error */
 export const messageOf = (error) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * A confirm button's click handler that acts once however many clicks: the button is disabled
+ * while its command runs (a second Discard would report 0 discarded over the real count).
+ * @param {() => Promise<void>} act
+ */
+function oneAtATime(act) {
+  return async (/** @type {MouseEvent} */ e) => {
+    const button = /** @type {HTMLButtonElement} */ (e.currentTarget);
+    if (button.disabled) return;
+    button.disabled = true;
+    try {
+      await act();
+    } finally {
+      button.disabled = false;
+    }
+  };
+}
+
 function stat(label, value, title) {
   return el('div', { class: 'stat' }, el('dt', {}, label), el('dd', { title }, value));
 }
@@ -93,10 +111,7 @@ export function webhookItem(webhook, missingAccess, ctx) {
       {
         type: 'button',
         class: 'danger',
-        onclick: async (/** @type {MouseEvent} */ e) => {
-          const button = /** @type {HTMLButtonElement} */ (e.currentTarget);
-          if (button.disabled) return;
-          button.disabled = true; // one Delete, however many clicks
+        onclick: oneAtATime(async () => {
           try {
             await client.send({ type: 'deleteWebhook', id: webhook.id });
             ctx.deleted(webhook.id);
@@ -104,9 +119,8 @@ export function webhookItem(webhook, missingAccess, ctx) {
             await ctx.refresh();
           } catch (error) {
             ctx.say(messageOf(error));
-            button.disabled = false;
           }
-        },
+        }),
       },
       t('item_delete_confirm', { name: webhook.name }),
     );
@@ -229,10 +243,7 @@ function pendingLine(webhook, ctx) {
         {
           type: 'button',
           class: 'danger small',
-          onclick: async (/** @type {MouseEvent} */ e) => {
-            const button = /** @type {HTMLButtonElement} */ (e.currentTarget);
-            if (button.disabled) return;
-            button.disabled = true; // one Discard, however many clicks
+          onclick: oneAtATime(async () => {
             try {
               const { discarded } = await client.send({ type: 'discardDeliveries', webhookId: webhook.id });
               ctx.say(tn('item_discarded', discarded, { name: webhook.name }));
@@ -240,7 +251,7 @@ function pendingLine(webhook, ctx) {
               ctx.say(messageOf(error));
             }
             await answered();
-          },
+          }),
         },
         t('item_discard_confirm'),
       ),
