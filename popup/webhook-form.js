@@ -278,7 +278,9 @@ export function createForm(ctx) {
   // Says before saving that the browser will ask for the endpoint's site, and why.
   async function explainAccess(check) {
     let text = '';
-    if (check.valid && check.needsPermission && check.originPattern) {
+    // An edit on the webhook's own site asks nothing (the list marks a site not allowed).
+    const sameSite = editing && originPattern(editing.url) === check.originPattern;
+    if (check.valid && check.needsPermission && check.originPattern && !sameSite) {
       const host = hostOf(urlInput.value);
       const granted = await chrome.permissions.contains({ origins: [check.originPattern] }).catch(() => false);
       text = granted ? '' : t('form_access_explain', { browser: browserName, host });
@@ -314,13 +316,16 @@ export function createForm(ctx) {
     let asking = null;
     try {
       let saving;
-      if (editing) {
+      const target = editing;
+      if (target) {
         // An edit to another site asks first and is saved only with that site allowed: until then
-        // the webhook keeps working as it is. (Edits on the same site ask nothing.) (In Chrome the toolbar popup closes for the prompt; once allowed,
-        // saving again asks nothing.)
-        const moved = pattern && pattern !== originPattern(editing.url);
+        // the webhook keeps working as it is. Edits on the same site ask nothing. (In Chrome the
+        // toolbar popup closes for the prompt; once allowed, saving again asks nothing.)
+        const moved = pattern && pattern !== originPattern(target.url);
         if (moved && !(await askForSite(pattern, host, 'form_access_denied_edit', 'form_access_request_failed_edit'))) return;
-        saving = client.send({ type: 'updateWebhook', id: editing.id, webhook: payload });
+        // The page stays usable while the browser asks: another Edit or Cancel meanwhile wins.
+        if (editing !== target) return;
+        saving = client.send({ type: 'updateWebhook', id: target.id, webhook: payload });
       } else {
         // A new webhook's message leaves first, then the browser is asked, both within the click
         // (Firefox takes a request only there): Chrome closes the toolbar popup when its prompt
@@ -329,7 +334,7 @@ export function createForm(ctx) {
         if (pattern) asking = chrome.permissions.request({ origins: [pattern] });
       }
       const result = await saving;
-      const done = editing ? 'form_saved' : 'form_added';
+      const done = target ? 'form_saved' : 'form_added';
       resetForm();
       formStatus.textContent = t(done, { name: result.webhook.name });
       showUrlWarning(result.warnings);
@@ -368,6 +373,7 @@ export function createForm(ctx) {
 
   function resetForm() {
     editing = null;
+    formStatus.textContent = '';
     form.reset();
     methodSelect.value = 'POST';
     retrySelect.value = 'persistent';
