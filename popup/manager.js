@@ -117,6 +117,9 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     );
   }
 
+  /** @type {string | null} the list's warning last put in the status line */
+  let shownWarning = null;
+
   /** Re-reads the list from the worker, then renders it. */
   async function refresh(force = false) {
     try {
@@ -161,7 +164,12 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
       /** @type {HTMLElement | undefined} */ (again)?.focus();
     }
     emptyState.hidden = current.webhooks.length > 0;
-    if (current.warning) listStatus.textContent = `⚠️ ${current.warning}`;
+    // Said when it first shows or changes, not on every redraw (which would wipe what the user's
+    // last action reported, and the warning stays in the view once the outbox has been full).
+    if (current.warning !== shownWarning) {
+      shownWarning = current.warning;
+      if (current.warning) listStatus.textContent = `⚠️ ${current.warning}`;
+    }
     form.updateLimit();
   }
 
