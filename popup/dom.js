@@ -35,3 +35,13 @@ export const browserName = (() => {
   if (/Edg\//.test(agent)) return 'Edge';
   return 'Chrome';
 })();
+
+/**
+ * Moves the focus to the element with this `aria-label`, if there is one: after a list is drawn
+ * afresh, the control the user was on is a new element with the same label.
+ * @param {string | null} label
+ */
+export function focusLabelled(label) {
+  const found = [...document.querySelectorAll('[aria-label]')].find((e) => e.getAttribute('aria-label') === label);
+  /** @type {HTMLElement | undefined} */ (found)?.focus();
+}

@@ -3,7 +3,7 @@
 // whether to add GitHub's header, and takes a secret the user pastes; the webhook shows its secret
 // masked, and only Reveal or Copy asks the worker for it (it is never put into an attribute).
 import * as client from './client.js';
-import { el } from './dom.js';
+import { el, focusLabelled } from './dom.js';
 import { t } from './i18n.js';
 
 /**
@@ -141,10 +141,10 @@ export function signingLine(webhook, ctx) {
       {
         type: 'button',
         class: 'small',
-        onclick: () => {
+        onclick: async () => {
           answered();
-          rotate.focus();
-          ctx.refresh();
+          await ctx.refresh();
+          focusLabelled(rotate.getAttribute('aria-label'));
         },
       },
       t('signing_rotate_again_keep'),

@@ -3,7 +3,7 @@
 // and its history. What it shows comes from the core's WebhookView.
 import { catalogText } from './catalog-text.js';
 import * as client from './client.js';
-import { browserName, el } from './dom.js';
+import { browserName, el, focusLabelled } from './dom.js';
 import { t, tn } from './i18n.js';
 import { signingLine } from './signing-fields.js';
 import { describeAge, describeWait } from './wasm.js';
@@ -230,10 +230,12 @@ function pendingLine(webhook, ctx) {
   discard.addEventListener('click', () => {
     // While the question is open the list leaves this item as it is (see render); answering it
     // puts the button back first, so the refresh may draw the item afresh.
-    const answered = () => {
+    const answered = async () => {
       question.replaceWith(discard);
-      return ctx.refresh();
+      await ctx.refresh();
+      focusLabelled(discard.getAttribute('aria-label')); // on the item as drawn now, if it still has one
     };
+    const keep = el('button', { type: 'button', class: 'small', onclick: answered }, t('item_discard_keep'));
     const question = el(
       'span',
       { class: 'inline-confirm' },
@@ -256,9 +258,10 @@ function pendingLine(webhook, ctx) {
         t('item_discard_confirm'),
       ),
       ' ',
-      el('button', { type: 'button', class: 'small', onclick: answered }, t('item_discard_keep')),
+      keep,
     );
     discard.replaceWith(question);
+    keep.focus();
   });
   return el('p', { class: 'pending' }, `⏳ ${parts.join(' · ')} `, discard);
 }

@@ -90,6 +90,8 @@ test('every delivery verifies with standardwebhooks, through a retry, a rotation
     .waitFor();
   await item('Signed API').getByRole('button', { name: 'Keep the secrets' }).click();
   await rotateAgain().waitFor();
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+  await waitFor(async () => (await focused()) === 'Rotate the secret of Signed API', { what: 'the focus back on Rotate' });
   const current = async () => (await ext.call({ type: 'revealSecret', id: webhooks[0].id })).secret;
   assert.equal(await current(), second, 'kept');
   await rotateAgain().click();
