@@ -3,7 +3,7 @@
 // messages-and-timing form, and the chat elements on the page. The core decides (including
 // whether ▶ Start may be pressed, and why not); this file renders what it says and forwards clicks.
 import * as client from './client.js';
-import { $ } from './dom.js';
+import { $, messageOf } from './dom.js';
 import { t } from './i18n.js';
 import { chooseTarget, describeWait, originOf, originPattern } from './wasm.js';
 
@@ -113,9 +113,6 @@ function showFieldErrors(fields = []) {
     error.hidden = !message;
   }
 }
-
-/** @param {unknown} error */
-const messageOf = (error) => (error instanceof Error ? error.message : String(error));
 
 async function save() {
   showFieldErrors();

@@ -45,3 +45,6 @@ export function focusLabelled(label) {
   const found = [...document.querySelectorAll('[aria-label]')].find((e) => e.getAttribute('aria-label') === label);
   /** @type {HTMLElement | undefined} */ (found)?.focus();
 }
+
+/** What went wrong, in words: an error's message, or whatever was thrown as text. @param {unknown} error */
+export const messageOf = (error) => (error instanceof Error ? error.message : String(error));

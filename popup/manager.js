@@ -8,7 +8,7 @@
 // file builds DOM (text only), wires events, and refreshes when the worker says something changed.
 import { catalogText } from './catalog-text.js';
 import * as client from './client.js';
-import { el } from './dom.js';
+import { el, messageOf } from './dom.js';
 import { t } from './i18n.js';
 import { createTransfer } from './transfer.js';
 import { accessPattern, describeAge, describeWait, catalog as loadCatalog } from './wasm.js';
@@ -125,7 +125,7 @@ export function createManager(root, { idPrefix = 'wm' } = {}) {
     try {
       latest = await client.send({ type: 'listWebhooks' });
     } catch (error) {
-      listStatus.textContent = error instanceof Error ? error.message : String(error);
+      listStatus.textContent = messageOf(error);
       return null;
     }
     await render(latest, force);

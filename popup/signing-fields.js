@@ -3,7 +3,7 @@
 // whether to add GitHub's header, and takes a secret the user pastes; the webhook shows its secret
 // masked, and only Reveal or Copy asks the worker for it (it is never put into an attribute).
 import * as client from './client.js';
-import { el, focusLabelled } from './dom.js';
+import { el, focusLabelled, messageOf } from './dom.js';
 import { t } from './i18n.js';
 
 /**
@@ -97,7 +97,7 @@ export function signingLine(webhook, ctx) {
       shown.textContent = revealed ? signing.maskedSecret : await secret();
       reveal.textContent = revealed ? t('signing_reveal') : t('signing_hide');
     } catch (error) {
-      said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
+      said.textContent = ` ${messageOf(error)}`;
     }
   });
   const copy = el('button', { type: 'button', class: 'small', 'aria-label': t('signing_copy_label', { name: webhook.name }) }, t('signing_copy'));
@@ -106,7 +106,7 @@ export function signingLine(webhook, ctx) {
       await navigator.clipboard.writeText(await secret());
       said.textContent = ` ${t('signing_copied')}`;
     } catch (error) {
-      said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
+      said.textContent = ` ${messageOf(error)}`;
     }
   });
   const rotate = el('button', { type: 'button', class: 'small', 'aria-label': t('signing_rotate_label', { name: webhook.name }) }, t('signing_rotate'));
@@ -125,7 +125,7 @@ export function signingLine(webhook, ctx) {
       await client.send({ type: 'rotateSecret', id: webhook.id });
       ctx.say(t('signing_rotated', { name: webhook.name }));
     } catch (error) {
-      said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
+      said.textContent = ` ${messageOf(error)}`;
       rotate.disabled = false;
       rotating = false;
     }

@@ -3,7 +3,7 @@
 // made and read by the core; an import shows what it will add or replace and changes nothing until
 // the user confirms.
 import * as client from './client.js';
-import { el } from './dom.js';
+import { el, messageOf } from './dom.js';
 import { t } from './i18n.js';
 
 /**
@@ -39,7 +39,7 @@ export function createTransfer(id, ctx) {
       URL.revokeObjectURL(link.href);
       ctx.say(t(secrets.checked ? 'transfer_exported_with_secrets' : 'transfer_exported', { file: file.fileName }));
     } catch (error) {
-      ctx.say(error instanceof Error ? error.message : String(error));
+      ctx.say(messageOf(error));
     }
   });
   const fileInput = el('input', { type: 'file', accept: 'application/json,.json', id: id('import-file'), class: 'visually-hidden' });
@@ -72,7 +72,7 @@ export function createTransfer(id, ctx) {
           ctx.say(t('transfer_imported', { changes: describe(done) }));
           await ctx.refresh();
         } catch (error) {
-          ctx.say(error instanceof Error ? error.message : String(error));
+          ctx.say(messageOf(error));
         }
       });
       preview.replaceChildren(
@@ -84,7 +84,7 @@ export function createTransfer(id, ctx) {
       preview.hidden = false;
       confirm.focus();
     } catch (error) {
-      ctx.say(error instanceof Error ? error.message : String(error));
+      ctx.say(messageOf(error));
     }
   });
   const legacy = el('div', { class: 'notice legacy-import', id: id('legacy-import'), hidden: true, role: 'status' });
@@ -108,7 +108,7 @@ export function createTransfer(id, ctx) {
           await client.send({ type: 'dismissLegacyImport' });
           await ctx.refresh();
         } catch (error) {
-          ctx.say(error instanceof Error ? error.message : String(error));
+          ctx.say(messageOf(error));
         }
       });
       legacy.replaceChildren(

@@ -7,14 +7,11 @@ import { createBatchFields } from './batch-fields.js';
 import { catalogText } from './catalog-text.js';
 import * as client from './client.js';
 import { createConditionFields } from './condition-fields.js';
-import { browserName, el } from './dom.js';
+import { browserName, el, messageOf } from './dom.js';
 import { createFormatFields } from './format-fields.js';
 import { t } from './i18n.js';
 import { createSigningFields } from './signing-fields.js';
 import { detectFormat, originPattern, parseHeaders, validateWebhook } from './wasm.js';
-
-/** @param {unknown} error */
-const messageOf = (error) => (error instanceof Error ? error.message : String(error));
 
 /** The host the browser asks about: the URL's, or the URL as typed where the browser cannot read it. */
 function hostOf(/** @type {string} */ url) {
@@ -101,7 +98,7 @@ export function createForm(ctx) {
       headersInput.value = JSON.stringify(headers, null, 2);
       revealHeaders.hidden = true;
     } catch (error) {
-      formStatus.textContent = error instanceof Error ? error.message : String(error);
+      formStatus.textContent = messageOf(error);
     }
   });
   const retrySelect = el(
@@ -322,7 +319,11 @@ export function createForm(ctx) {
         // the webhook keeps working as it is. Edits on the same site ask nothing. (In Chrome the
         // toolbar popup closes for the prompt; once allowed, saving again asks nothing.)
         const moved = pattern && pattern !== originPattern(target.url);
-        if (moved && !(await askForSite(pattern, host, 'form_access_denied_edit', 'form_access_request_failed_edit'))) return;
+        if (
+          moved &&
+          !(await siteAllowed(chrome.permissions.request({ origins: [pattern] }), host, 'form_access_denied_edit', 'form_access_request_failed_edit'))
+        )
+          return;
         // The page stays usable while the browser asks: another Edit or Cancel meanwhile wins.
         if (editing !== target) return;
         saving = client.send({ type: 'updateWebhook', id: target.id, webhook: payload });
@@ -340,11 +341,7 @@ export function createForm(ctx) {
       showUrlWarning(result.warnings);
       await ctx.refresh(); // the list shows it while the browser asks
       if (asking) {
-        try {
-          if (!(await asking)) formStatus.textContent = t('form_access_denied', { host });
-        } catch (error) {
-          formStatus.textContent = t('form_access_request_failed', { host, error: messageOf(error) });
-        }
+        await siteAllowed(asking, host, 'form_access_denied', 'form_access_request_failed');
         await ctx.refresh();
       }
     } catch (error) {
@@ -358,12 +355,13 @@ export function createForm(ctx) {
   }
 
   /**
-   * Asks the browser for a site; says why not in the status line when it is not allowed.
-   * @param {string} pattern @param {string} host @param {string} deniedKey @param {string} failedKey
+   * Waits for the browser's answer to a request for a site; says why not in the status line when
+   * it is not allowed.
+   * @param {Promise<boolean>} request @param {string} host @param {string} deniedKey @param {string} failedKey
    */
-  async function askForSite(pattern, host, deniedKey, failedKey) {
+  async function siteAllowed(request, host, deniedKey, failedKey) {
     try {
-      if (await chrome.permissions.request({ origins: [pattern] })) return true;
+      if (await request) return true;
       formStatus.textContent = t(deniedKey, { host });
     } catch (error) {
       formStatus.textContent = t(failedKey, { host, error: messageOf(error) });

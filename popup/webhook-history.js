@@ -2,7 +2,7 @@
 // A webhook's history in the manager: its last attempts, loaded when the panel opens, with
 // 🔁 Redeliver where the core's view allows it.
 import * as client from './client.js';
-import { el } from './dom.js';
+import { el, messageOf } from './dom.js';
 import { t } from './i18n.js';
 import { describeAge } from './wasm.js';
 
@@ -39,7 +39,7 @@ export async function loadHistory(webhook, body) {
   try {
     ({ entries } = await client.send({ type: 'getHistory', webhookId: webhook.id }));
   } catch (error) {
-    body.replaceChildren(el('p', { class: 'field-error' }, error instanceof Error ? error.message : String(error)));
+    body.replaceChildren(el('p', { class: 'field-error' }, messageOf(error)));
     return;
   }
   if (entries.length === 0) {
@@ -96,7 +96,7 @@ function historyEntry(webhook, e) {
       const r = await client.send({ type: 'redeliver', webhookId: webhook.id, deliveryId: e.deliveryId });
       said.textContent = ` ${t(r.waitsForEnable ? 'history_queued_when_enabled' : 'history_queued_again')}`;
     } catch (error) {
-      said.textContent = ` ${error instanceof Error ? error.message : String(error)}`;
+      said.textContent = ` ${messageOf(error)}`;
       redeliverButton.disabled = false;
     }
   });

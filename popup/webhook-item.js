@@ -3,7 +3,7 @@
 // and its history. What it shows comes from the core's WebhookView.
 import { catalogText } from './catalog-text.js';
 import * as client from './client.js';
-import { browserName, el, focusLabelled } from './dom.js';
+import { browserName, el, focusLabelled, messageOf } from './dom.js';
 import { t, tn } from './i18n.js';
 import { signingLine } from './signing-fields.js';
 import { describeAge, describeWait } from './wasm.js';
@@ -23,9 +23,6 @@ import { historyPanel } from './webhook-history.js';
  * }} ItemContext
  * @typedef {{ className: string, text: string, running: boolean }} TestShown
  */
-
-/** @param {unknown} error */
-export const messageOf = (error) => (error instanceof Error ? error.message : String(error));
 
 /**
  * A confirm button's click handler that acts once however many clicks: the button is disabled

@@ -189,7 +189,7 @@ impl Campaign {
         format!(
             "The daily limit of {} holds over any 24 hours, and {sent} {} sent in the last 24 hours; the campaign can start again in {}, or raise the limit.",
             messages(limit),
-            if sent == 1 { "was" } else { "were" },
+            were(sent),
             hours_and_minutes(wait.max(if self.sent_today(m) >= limit { m.until_midnight } else { 0 }))
         )
     }
@@ -340,7 +340,7 @@ impl Campaign {
                 format!(
                     "The daily limit of {} was reached: {sent} {} sent in the last 24 hours.",
                     messages(limit),
-                    if sent == 1 { "was" } else { "were" }
+                    were(sent)
                 )
             });
             events.push(Event::DailyLimitReached {
@@ -452,6 +452,15 @@ pub fn choose_target(tabs: &[TabInfo], self_tab: Option<u32>) -> Option<TabInfo>
 /// "1 message", "100 messages".
 fn messages(n: u64) -> String {
     format!("{n} message{}", if n == 1 { "" } else { "s" })
+}
+
+/// "was" for one, "were" for more.
+fn were(n: u64) -> &'static str {
+    if n == 1 {
+        "was"
+    } else {
+        "were"
+    }
 }
 
 /// A wait in words, rounded up to the minute: "45 min", "3 h 20 min".
